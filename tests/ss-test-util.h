@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Fails the running test, naming label, the largest difference and the first index past
+ * tolerance, when any |a - b| > atol + rtol·|b|. */
+#define ss_assert_tensor_close(a, b, n, atol, rtol, label) \
+  ss_test_check_close ((a), (b), (n), (atol), (rtol), (label), __FILE__, __LINE__)
+
+void ss_test_check_close (const float *a, const float *b, gsize n, double atol, double rtol,
+                          const char *label, const char *file, int line);
+
+/* Fills x (n) with uniform values in [lo, hi) from a fixed seed. */
+void ss_test_fill_uniform (float *x, gsize n, float lo, float hi, guint64 seed);
+
+/* Path of a committed fixture under tests/data; free with g_free. */
+char *ss_test_data_path (const char *name);
+
+G_END_DECLS
