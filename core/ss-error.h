@@ -15,8 +15,8 @@ typedef enum {
   SS_ERROR_VALUE,        /* a value is out of its allowed range (NaN weights, bad label) */
   SS_ERROR_ARGUMENT,     /* a hyperparameter or option is invalid */
   SS_ERROR_DIVERGED,     /* training produced NaN or Inf */
-  SS_ERROR_CANCELLED,    /* a long job was cancelled */
 } SsError;
+/* Cancelled jobs report G_IO_ERROR_CANCELLED, as GIO's own. */
 
 GQuark ss_error_quark (void);
 

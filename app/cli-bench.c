@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+#include "ss-loss.h"
+#include "ss-optim.h"
+
+/* Training and inference throughput on synthetic inputs of the model's shape (the data's
+ * values do not change the work), the GFLOP/s of each conv layer, and the process's peak
+ * resident memory. bench/compare.py runs the same work in PyTorch and prints the ratios. */
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v,
+        int     n)
+{
+  qsort (v, (gsize) n, sizeof (double), (GCompareFunc) compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double
+now_seconds (void)
+{
+  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
+}
+
+int
+cli_bench (CliOptions *opts,
+           int         argc,
+           char      **argv)
+{
+  const GOptionEntry entries[] = {
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Training batch (default 64)", "N" },
+    { "infer-batch", 0, 0, G_OPTION_ARG_INT, &opts->infer_batch,
+      "Inference batch (default 256)", "N" },
+    { "iterations", 'i', 0, G_OPTION_ARG_INT, &opts->iterations,
+      "Timed iterations of each (default 20; the median is reported)", "N" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SsNet) net = NULL;
+  g_autoptr(SsSgd) sgd = NULL;
+  g_autofree float *x = NULL;        /* (B, C, H, W) */
+  g_autofree float *probs = NULL;    /* (B, K) */
+  g_autofree float *dlogits = NULL;  /* (B, K) */
+  g_autofree guint8 *y = NULL;       /* (B) */
+  g_autofree double *times = NULL;
+  g_autofree double *conv_fwd = NULL, *conv_bwd = NULL;
+  const SsArch *arch;
+  SsRng rng;
+  int c, h, w, k, bmax, iters;
+  double train_ips, infer_ips;
+  struct rusage usage;
+
+  if (!cli_parse_options (opts, "bench", "measure speed", entries, &argc, &argv))
+    return 2;
+  if (opts->batch < 2 || opts->infer_batch < 1 || opts->iterations < 1 ||
+      opts->batch > 65536 || opts->infer_batch > 65536 || opts->iterations > 100000)
+    {
+      fprintf (stderr, "supersign-cli bench: --batch ≥ 2, --infer-batch ≥ 1, --iterations ≥ 1\n");
+      return 2;
+    }
+  if ((net = cli_open_model (opts, NULL, NULL, &error)) == NULL)
+    return cli_fail (error);
+  arch = ss_net_get_arch (net);
+  ss_arch_get_input (arch, &c, &h, &w);
+  k = ss_arch_get_n_classes (arch);
+  iters = opts->iterations;
+  bmax = MAX (opts->batch, opts->infer_batch);
+
+  x = g_new (float, (gsize) bmax * c * h * w);
+  probs = g_new (float, (gsize) bmax * k);
+  dlogits = g_new (float, (gsize) bmax * k);
+  y = g_new (guint8, bmax);
+  times = g_new (double, iters);
+  conv_fwd = g_new0 (double, ss_arch_get_n_nodes (arch));
+  conv_bwd = g_new0 (double, ss_arch_get_n_nodes (arch));
+  ss_rng_seed (&rng, (guint64) opts->seed);
+  for (gsize i = 0; i < (gsize) bmax * c * h * w; i++)
+    x[i] = (float) ss_rng_normal (&rng);
+  for (int i = 0; i < bmax; i++)
+    y[i] = (guint8) ss_rng_below (&rng, (guint32) k);
+
+  /* Training steps: forward, loss, backward, SGD with momentum and weight decay. */
+  sgd = ss_sgd_new (net, 0.9, 5e-4, FALSE);
+  for (int i = -3; i < iters; i++)
+    {
+      double t0 = now_seconds ();
+      const float *logits;
+      if (i == 0)
+        ss_net_set_profiling (net, TRUE);
+      ss_net_zero_grad (net);
+      logits = ss_net_forward (net, x, opts->batch, SS_MODE_TRAIN, &rng);
+      ss_softmax_xent_forward (probs, logits, y, opts->batch, k, NULL);
+      ss_softmax_xent_backward (dlogits, probs, y, opts->batch, k, 1.f / (float) opts->batch);
+      ss_net_backward (net, dlogits, SS_BACKWARD_PARAM_GRADS);
+      ss_sgd_step (sgd, 1e-3);
+      if (i >= 0)
+        times[i] = now_seconds () - t0;
+    }
+  train_ips = opts->batch / median (times, iters);
+  for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
+    {
+      double f;
+      ss_net_get_node_seconds (net, i, &f, &conv_bwd[i]);
+    }
+
+  /* Inference: evaluation-mode forward only. */
+  for (int i = -2; i < iters; i++)
+    {
+      double t0 = now_seconds ();
+      if (i == 0)
+        ss_net_set_profiling (net, TRUE);
+      ss_net_forward (net, x, opts->infer_batch, SS_MODE_EVAL, NULL);
+      if (i >= 0)
+        times[i] = now_seconds () - t0;
+    }
+  infer_ips = opts->infer_batch / median (times, iters);
+  for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
+    {
+      double b;
+      ss_net_get_node_seconds (net, i, &conv_fwd[i], &b);
+    }
+  ss_net_set_profiling (net, FALSE);
+  getrusage (RUSAGE_SELF, &usage);
+
+  if (opts->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, ss_arch_get_name (arch));
+      json_builder_set_member_name (b, "threads");
+      json_builder_add_int_value (b, ss_net_get_n_threads (net));
+      json_builder_set_member_name (b, "train_batch");
+      json_builder_add_int_value (b, opts->batch);
+      json_builder_set_member_name (b, "infer_batch");
+      json_builder_add_int_value (b, opts->infer_batch);
+      json_builder_set_member_name (b, "train_images_per_second");
+      json_builder_add_double_value (b, train_ips);
+      json_builder_set_member_name (b, "infer_images_per_second");
+      json_builder_add_double_value (b, infer_ips);
+      json_builder_set_member_name (b, "peak_rss_mib");
+      json_builder_add_double_value (b, usage.ru_maxrss / 1024.0);
+      json_builder_set_member_name (b, "conv_layers");
+      json_builder_begin_array (b);
+      for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
+        {
+          const SsNode *node = ss_arch_get_node (arch, i);
+          double gflop = 2.0 * (double) ss_arch_node_macs (arch, i) * 1e-9;
+          if (node->op != SS_OP_CONV)
+            continue;
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, node->name);
+          json_builder_set_member_name (b, "forward_gflops");
+          json_builder_add_double_value (b, gflop * opts->infer_batch * iters / conv_fwd[i]);
+          json_builder_set_member_name (b, "backward_gflops");
+          /* Backward does the work of two forwards (dX and dW). */
+          json_builder_add_double_value (b, 2 * gflop * opts->batch * iters / conv_bwd[i]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      cli_print_json (b);
+      return 0;
+    }
+
+  printf ("%s, %d threads, median of %d iterations\n", ss_arch_get_name (arch),
+          ss_net_get_n_threads (net), iters);
+  printf ("training  (batch %4d): %8.1f images/s\n", opts->batch, train_ips);
+  printf ("inference (batch %4d): %8.1f images/s\n", opts->infer_batch, infer_ips);
+  printf ("peak resident memory: %.1f MiB\n\n", usage.ru_maxrss / 1024.0);
+  printf ("%-24s %14s %14s\n", "conv layer", "fwd GFLOP/s", "bwd GFLOP/s");
+  for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
+    {
+      const SsNode *node = ss_arch_get_node (arch, i);
+      double gflop = 2.0 * (double) ss_arch_node_macs (arch, i) * 1e-9;
+      if (node->op == SS_OP_CONV)
+        printf ("%-24s %14.1f %14.1f\n", node->name,
+                gflop * opts->infer_batch * iters / conv_fwd[i],
+                2 * gflop * opts->batch * iters / conv_bwd[i]);
+    }
+  return 0;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "ss-error.h"
+#include "ss-model-file.h"
+
+static const struct {
+  const char *name;
+  CliCommand  run;
+  const char *help;
+} commands[] = {
+  { "info", cli_info, "layers, output shapes, parameters and MACs of a model" },
+  { "train", cli_train, "train a model on a data set" },
+  { "eval", cli_eval, "test loss and accuracy of a model" },
+  { "bench", cli_bench, "training and inference speed, GFLOP/s per conv layer" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: supersign-cli COMMAND [OPTION…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].help);
+  fprintf (out, "\nRun “supersign-cli COMMAND --help” for a command's options.\n");
+}
+
+gboolean
+cli_parse_options (CliOptions         *opts,
+                   const char         *command,
+                   const char         *summary,
+                   const GOptionEntry *extra,
+                   int                *argc,
+                   char             ***argv)
+{
+  const GOptionEntry common[] = {
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &opts->model,
+      "Built-in architecture, architecture .json or model .safetensors", "NAME|FILE" },
+    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &opts->weights,
+      "Load a state_dict .safetensors into the named architecture", "FILE" },
+    { "data", 'd', 0, G_OPTION_ARG_STRING, &opts->data,
+      "fashion-mnist[:DIR], mnist:DIR or cifar10:DIR", "SPEC" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &opts->threads, "Worker threads (default: all)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &opts->seed, "Random seed", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
+      "Print one JSON document on standard output", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *param = g_strdup_printf ("%s — %s", command, summary);
+
+  context = g_option_context_new (param);
+  g_option_context_add_main_entries (context, common, NULL);
+  if (extra != NULL)
+    g_option_context_add_main_entries (context, extra, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      fprintf (stderr, "supersign-cli %s: %s\n", command, error->message);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      fprintf (stderr, "supersign-cli %s: unexpected argument “%s”\n", command, (*argv)[1]);
+      return FALSE;
+    }
+  if (opts->threads < 0 || opts->threads > 1024)
+    {
+      fprintf (stderr, "supersign-cli %s: --threads must be between 1 and 1024\n", command);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+cli_model_dataset (GHashTable *metadata)
+{
+  return metadata ? g_hash_table_lookup (metadata, SS_MODEL_META_DATASET) : NULL;
+}
+
+SsDataset *
+cli_load_data (const CliOptions *opts,
+               const char       *model_dataset,
+               gboolean          train,
+               GError          **error)
+{
+  const char *spec = opts->data ? opts->data : model_dataset ? model_dataset : "fashion-mnist";
+  return ss_dataset_load (spec, train, error);
+}
+
+SsNet *
+cli_open_model (const CliOptions *opts,
+                const SsDataset  *ds,
+                GHashTable      **metadata,
+                GError          **error)
+{
+  const char *spec = opts->model ? opts->model : "fmnist-vgg";
+  int c = 0, h = 0, w = 0, k = 10;
+  g_autoptr(SsNet) net = NULL;
+
+  if (ds != NULL)
+    {
+      c = ss_dataset_get_channels (ds);
+      h = ss_dataset_get_height (ds);
+      w = ss_dataset_get_width (ds);
+      k = ss_dataset_get_n_classes (ds);
+    }
+  else if (!ss_arch_builtin_input (spec, &c, &h, &w))
+    c = 1, h = 28, w = 28;
+  net = ss_model_open (spec, c, h, w, k, (guint64) opts->seed, metadata, error);
+  if (net == NULL)
+    return NULL;
+  if (opts->weights != NULL && !ss_model_load_weights (net, opts->weights, error))
+    return NULL;
+  if (opts->threads > 0)
+    ss_net_set_n_threads (net, opts->threads);
+  return g_steal_pointer (&net);
+}
+
+void
+cli_print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+int
+cli_fail (const GError *error)
+{
+  fprintf (stderr, "supersign-cli: %s\n", error->message);
+  return 1;
+}
+
+int
+main (int argc, char *argv[])
+{
+  CliOptions opts = {
+    .seed = 1,
+    .epochs = 3,
+    .batch = 64,
+    .lr = 0.05,
+    .momentum = 0.9,
+    .weight_decay = 5e-4,
+    .iterations = 20,
+    .infer_batch = 256,
+  };
+  int status = 2;
+  gboolean found = FALSE;
+
+  setlocale (LC_ALL, "");
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      printf ("supersign-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        status = commands[i].run (&opts, argc - 1, argv + 1);
+        found = TRUE;
+        break;
+      }
+  if (!found)
+    {
+      fprintf (stderr, "supersign-cli: unknown command “%s”\n\n", argv[1]);
+      usage (stderr);
+    }
+  g_free (opts.model);
+  g_free (opts.weights);
+  g_free (opts.data);
+  g_free (opts.schedule);
+  g_free (opts.out);
+  return status;
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ss-error.h"
+#include "ss-model-file.h"
+#include "ss-train.h"
+
+/* Training runs on a worker thread while the main thread waits in a main loop for it or for
+ * Ctrl-C, which cancels between batches: the weights are then those of the last full step, and
+ * they are saved like an epoch's checkpoint. */
+
+typedef struct {
+  /* Owned by the caller of run_training; the worker only reads the config. */
+  SsNet          *net;
+  SsDataset      *train;
+  SsDataset      *test;
+  SsTrainConfig   config;
+  const CliOptions *opts;
+  GCancellable   *cancellable;
+  GMainLoop      *loop;
+  /* Written by the worker, read by the main thread after the loop quits. */
+  gboolean        ok;
+  GError         *error;
+  GArray         *epochs;          /* SsTrainProgress at each epoch's end */
+  SsTrainProgress last;
+  gint64          last_print;
+  gboolean        tty;
+} TrainJob;
+
+static char *
+training_metadata (TrainJob              *job,
+                   const SsTrainProgress *p,
+                   gboolean               interrupted)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  const SsTrainConfig *c = &job->config;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "epochs_done");
+  json_builder_add_int_value (b, p->epoch_done ? p->epoch + 1 : p->epoch);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_int_value (b, c->epochs);
+  json_builder_set_member_name (b, "interrupted");
+  json_builder_add_boolean_value (b, interrupted);
+  json_builder_set_member_name (b, "batch");
+  json_builder_add_int_value (b, c->batch_size);
+  json_builder_set_member_name (b, "lr");
+  json_builder_add_double_value (b, c->schedule.lr);
+  json_builder_set_member_name (b, "schedule");
+  json_builder_add_string_value (b, job->opts->schedule ? job->opts->schedule : "cosine");
+  json_builder_set_member_name (b, "momentum");
+  json_builder_add_double_value (b, c->momentum);
+  json_builder_set_member_name (b, "weight_decay");
+  json_builder_add_double_value (b, c->weight_decay);
+  json_builder_set_member_name (b, "nesterov");
+  json_builder_add_boolean_value (b, c->nesterov);
+  json_builder_set_member_name (b, "augment");
+  json_builder_add_boolean_value (b, c->augment);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) c->seed);
+  json_builder_set_member_name (b, "threads");
+  json_builder_add_int_value (b, ss_net_get_n_threads (job->net));
+  json_builder_set_member_name (b, "train_images");
+  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (job->train));
+  if (p->epoch_done && !isnan (p->test_acc))
+    {
+      json_builder_set_member_name (b, "test_accuracy");
+      json_builder_add_double_value (b, p->test_acc);
+      json_builder_set_member_name (b, "test_loss");
+      json_builder_add_double_value (b, p->test_loss);
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+static gboolean
+save_checkpoint (TrainJob              *job,
+                 const SsTrainProgress *p,
+                 gboolean               interrupted,
+                 GError               **error)
+{
+  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  const char *dataset = job->opts->data ? job->opts->data : "fashion-mnist";
+
+  if (job->opts->out == NULL)
+    return TRUE;
+  g_hash_table_insert (meta, SS_MODEL_META_DATASET, g_strdup (dataset));
+  g_hash_table_insert (meta, SS_MODEL_META_TRAINING, training_metadata (job, p, interrupted));
+  return ss_model_save (job->net, job->opts->out, meta, error);
+}
+
+static void
+print_progress (const SsTrainProgress *p,
+                gpointer               user_data)
+{
+  TrainJob *job = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  job->last = *p;
+  if (p->epoch_done)
+    {
+      g_autoptr(GError) error = NULL;
+      g_array_append_val (job->epochs, *p);
+      fprintf (stderr, "%sepoch %d/%d  loss %.4f  train acc %.2f%%  test loss %.4f  "
+               "test acc %.2f%%  %.0f img/s  %.1f s\n", job->tty ? "\r\033[K" : "",
+               p->epoch + 1, p->epochs, p->train_loss, 100 * p->train_acc, p->test_loss,
+               100 * p->test_acc, p->images_per_s, p->epoch_seconds);
+      /* A failed save is reported but does not stop training; the error is kept for the end. */
+      if (!save_checkpoint (job, p, FALSE, &error))
+        fprintf (stderr, "supersign-cli: could not save the checkpoint: %s\n", error->message);
+      return;
+    }
+  /* A terminal gets a line redrawn ~5 times a second; a log gets one line per tenth of an
+   * epoch. */
+  if (job->tty ? now - job->last_print < G_USEC_PER_SEC / 5
+               : (p->batch * 10 / p->n_batches) == ((p->batch - 1) * 10 / p->n_batches))
+    return;
+  job->last_print = now;
+  fprintf (stderr, "%sepoch %d/%d  batch %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "  loss %.4f  "
+           "acc %.2f%%  %.0f img/s  ETA %.0f s%s", job->tty ? "\r\033[K" : "",
+           p->epoch + 1, p->epochs, p->batch, p->n_batches, p->train_loss, 100 * p->train_acc,
+           p->images_per_s, p->eta_seconds, job->tty ? "" : "\n");
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+train_thread (gpointer user_data)
+{
+  TrainJob *job = user_data;
+  job->ok = ss_train (job->net, job->train, job->test, &job->config, print_progress, job,
+                      job->cancellable, &job->error);
+  g_idle_add (quit_loop, job->loop);
+  return NULL;
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  TrainJob *job = user_data;
+  if (g_cancellable_is_cancelled (job->cancellable))
+    {
+      /* A second Ctrl-C: the user wants out now; the last epoch's checkpoint stays valid. */
+      signal (SIGINT, SIG_DFL);
+      raise (SIGINT);
+    }
+  fprintf (stderr, "\nsupersign-cli: stopping after this batch (Ctrl-C again to quit now)\n");
+  g_cancellable_cancel (job->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_result (TrainJob *job)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (job->net)));
+  json_builder_set_member_name (b, "data");
+  json_builder_add_string_value (b, ss_dataset_get_name (job->train));
+  json_builder_set_member_name (b, "train_images");
+  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (job->train));
+  json_builder_set_member_name (b, "completed");
+  json_builder_add_boolean_value (b, job->ok);
+  if (job->error != NULL)
+    {
+      json_builder_set_member_name (b, "error");
+      json_builder_add_string_value (b, job->error->message);
+    }
+  json_builder_set_member_name (b, "epochs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < job->epochs->len; i++)
+    {
+      const SsTrainProgress *p = &g_array_index (job->epochs, SsTrainProgress, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "epoch");
+      json_builder_add_int_value (b, p->epoch + 1);
+      json_builder_set_member_name (b, "lr");
+      json_builder_add_double_value (b, p->lr);
+      json_builder_set_member_name (b, "train_loss");
+      json_builder_add_double_value (b, p->train_loss);
+      json_builder_set_member_name (b, "train_accuracy");
+      json_builder_add_double_value (b, p->train_acc);
+      json_builder_set_member_name (b, "test_loss");
+      json_builder_add_double_value (b, p->test_loss);
+      json_builder_set_member_name (b, "test_accuracy");
+      json_builder_add_double_value (b, p->test_acc);
+      json_builder_set_member_name (b, "images_per_second");
+      json_builder_add_double_value (b, p->images_per_s);
+      json_builder_set_member_name (b, "seconds");
+      json_builder_add_double_value (b, p->epoch_seconds);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  if (job->opts->out != NULL)
+    {
+      json_builder_set_member_name (b, "out");
+      json_builder_add_string_value (b, job->opts->out);
+    }
+  json_builder_end_object (b);
+  cli_print_json (b);
+}
+
+int
+cli_train (CliOptions *opts,
+           int         argc,
+           char      **argv)
+{
+  const GOptionEntry entries[] = {
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &opts->epochs, "Epochs (default 3)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Mini-batch size (default 64)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &opts->lr, "Base learning rate (default 0.05)", "LR" },
+    { "schedule", 0, 0, G_OPTION_ARG_STRING, &opts->schedule,
+      "constant, cosine (default), step or step:M1,M2@GAMMA", "KIND" },
+    { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &opts->momentum, "SGD momentum (default 0.9)", "M" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &opts->weight_decay,
+      "L2 weight decay (default 5e-4)", "WD" },
+    { "nesterov", 0, 0, G_OPTION_ARG_NONE, &opts->nesterov, "Nesterov momentum", NULL },
+    { "augment", 0, 0, G_OPTION_ARG_NONE, &opts->augment,
+      "Random crop (4-pixel padding) and horizontal flip", NULL },
+    { "subset", 0, 0, G_OPTION_ARG_INT, &opts->subset,
+      "Train on the first N training images only", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts->out,
+      "Save the model here after every epoch (atomically) and when stopped", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) metadata = NULL;
+  g_autoptr(SsDataset) full = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(SsNet) net = NULL;
+  g_autoptr(SsDataset) train = NULL, test = NULL;
+  TrainJob job = { 0 };
+  GThread *thread;
+  gboolean cancelled;
+  int status;
+
+  if (!cli_parse_options (opts, "train", "train a model", entries, &argc, &argv))
+    return 2;
+
+  if (opts->model != NULL && g_str_has_suffix (opts->model, ".safetensors"))
+    {
+      /* A model file names the data set it was trained on; read that first. */
+      if ((net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
+        return cli_fail (error);
+    }
+  if ((full = cli_load_data (opts, cli_model_dataset (metadata), TRUE, &error)) == NULL ||
+      (test = cli_load_data (opts, cli_model_dataset (metadata), FALSE, &error)) == NULL)
+    return cli_fail (error);
+  if (opts->subset < 0 || (gsize) opts->subset > ss_dataset_get_size (full))
+    {
+      fprintf (stderr, "supersign-cli train: --subset must be between 1 and %" G_GSIZE_FORMAT
+               "\n", ss_dataset_get_size (full));
+      return 2;
+    }
+  if (opts->subset > 0)
+    {
+      g_autofree guint32 *idx = g_new (guint32, opts->subset);
+      for (int i = 0; i < opts->subset; i++)
+        idx[i] = (guint32) i;
+      train = ss_dataset_subset (full, idx, (gsize) opts->subset);
+    }
+  else
+    train = g_steal_pointer (&full);
+  if (net == NULL && (net = cli_open_model (opts, train, &metadata, &error)) == NULL)
+    return cli_fail (error);
+  if (!ss_check_data_fits (net, train, &error))
+    return cli_fail (error);
+
+  ss_train_config_init (&job.config);
+  job.config.epochs = opts->epochs;
+  job.config.batch_size = opts->batch;
+  job.config.momentum = opts->momentum;
+  job.config.weight_decay = opts->weight_decay;
+  job.config.nesterov = opts->nesterov;
+  job.config.augment = opts->augment;
+  job.config.seed = (guint64) opts->seed;
+  if (!ss_schedule_parse (&job.config.schedule, opts->schedule ? opts->schedule : "cosine",
+                          opts->epochs, &error))
+    return cli_fail (error);
+  job.config.schedule.lr = opts->lr;
+  if (!ss_train_config_validate (&job.config, &error))
+    return cli_fail (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cancellable = g_cancellable_new ();
+  job.net = net;
+  job.train = train;
+  job.test = test;
+  job.opts = opts;
+  job.cancellable = cancellable;
+  job.loop = loop;
+  job.epochs = g_array_new (FALSE, TRUE, sizeof (SsTrainProgress));
+  job.tty = isatty (STDERR_FILENO);
+
+  fprintf (stderr, "training %s on %s (%" G_GSIZE_FORMAT " images), %d epochs, batch %d, "
+           "lr %g (%s), %d threads, seed %" G_GINT64_FORMAT "\n",
+           ss_arch_get_name (ss_net_get_arch (net)), ss_dataset_get_name (train),
+           ss_dataset_get_size (train), opts->epochs, opts->batch, opts->lr,
+           opts->schedule ? opts->schedule : "cosine", ss_net_get_n_threads (net), opts->seed);
+  g_unix_signal_add (SIGINT, on_sigint, &job);
+  thread = g_thread_new ("train", train_thread, &job);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  g_source_remove_by_user_data (&job);
+
+  cancelled = g_error_matches (job.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  if (cancelled && opts->out != NULL)
+    {
+      g_autoptr(GError) save_error = NULL;
+      if (save_checkpoint (&job, &job.last, TRUE, &save_error))
+        fprintf (stderr, "stopped: the model after epoch %d, batch %" G_GSIZE_FORMAT
+                 " is saved in %s\n", job.last.epoch + 1, job.last.batch, opts->out);
+      else
+        fprintf (stderr, "supersign-cli: could not save the checkpoint: %s\n",
+                 save_error->message);
+    }
+  else if (cancelled)
+    fprintf (stderr, "stopped (no --out given, nothing saved)\n");
+
+  if (opts->json)
+    print_result (&job);
+  status = job.ok ? 0 : cancelled ? 130 : cli_fail (job.error);
+  g_clear_error (&job.error);
+  g_array_unref (job.epochs);
+  return status;
+}
+
+int
+cli_eval (CliOptions *opts,
+          int         argc,
+          char      **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) metadata = NULL;
+  g_autoptr(SsDataset) test = NULL;
+  g_autoptr(SsNet) net = NULL;
+  double loss, acc;
+  gint64 start;
+  double secs;
+
+  if (!cli_parse_options (opts, "eval", "evaluate a model", NULL, &argc, &argv))
+    return 2;
+  if (opts->model != NULL && g_str_has_suffix (opts->model, ".safetensors") &&
+      (net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
+    return cli_fail (error);
+  if ((test = cli_load_data (opts, cli_model_dataset (metadata), FALSE, &error)) == NULL)
+    return cli_fail (error);
+  if (net == NULL && (net = cli_open_model (opts, test, &metadata, &error)) == NULL)
+    return cli_fail (error);
+  start = g_get_monotonic_time ();
+  if (!ss_evaluate (net, test, 256, &loss, &acc, NULL, &error))
+    return cli_fail (error);
+  secs = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  if (opts->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
+      json_builder_set_member_name (b, "data");
+      json_builder_add_string_value (b, ss_dataset_get_name (test));
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, (gint64) ss_dataset_get_size (test));
+      json_builder_set_member_name (b, "loss");
+      json_builder_add_double_value (b, loss);
+      json_builder_set_member_name (b, "accuracy");
+      json_builder_add_double_value (b, acc);
+      json_builder_set_member_name (b, "seconds");
+      json_builder_add_double_value (b, secs);
+      json_builder_end_object (b);
+      cli_print_json (b);
+    }
+  else
+    printf ("%s on %s test set (%" G_GSIZE_FORMAT " images): loss %.4f, accuracy %.2f%% "
+            "(%.1f s)\n", ss_arch_get_name (ss_net_get_arch (net)), ss_dataset_get_name (test),
+            ss_dataset_get_size (test), loss, 100 * acc, secs);
+  return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* supersign-cli: the command-line face of the core library. Each subcommand lives in its own
+ * file and shares the option handling and output helpers here. */
+
+#include <json-glib/json-glib.h>
+
+#include "ss-dataset.h"
+#include "ss-net.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char    *model;          /* --model NAME|FILE */
+  char    *weights;        /* --weights FILE: a state_dict for the named architecture */
+  char    *data;           /* --data SPEC */
+  int      epochs;
+  int      batch;
+  double   lr;
+  char    *schedule;
+  gint64   seed;
+  int      threads;
+  char    *out;
+  gboolean json;
+  int      subset;         /* train on the first N training images (0 = all) */
+  gboolean augment;
+  double   momentum;
+  double   weight_decay;
+  gboolean nesterov;
+  int      iterations;     /* bench */
+  int      infer_batch;    /* bench */
+} CliOptions;
+
+typedef int (*CliCommand) (CliOptions *opts, int argc, char **argv);
+
+int  cli_info  (CliOptions *opts, int argc, char **argv);
+int  cli_train (CliOptions *opts, int argc, char **argv);
+int  cli_eval  (CliOptions *opts, int argc, char **argv);
+int  cli_bench (CliOptions *opts, int argc, char **argv);
+
+/* Parses the options common to every subcommand plus extra (may be NULL) from argv; prints the
+ * error and returns FALSE on bad usage. */
+gboolean   cli_parse_options (CliOptions *opts, const char *command, const char *summary,
+                              const GOptionEntry *extra, int *argc, char ***argv);
+/* The data set named by --data (default: the model file's, else Fashion-MNIST). Transfer full. */
+SsDataset *cli_load_data     (const CliOptions *opts, const char *model_dataset, gboolean train,
+                              GError **error);
+/* Opens --model for inputs shaped like ds (may be NULL: the architecture's own input), applies
+ * --weights and --threads. metadata receives the model file's entries. Transfer full. */
+SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHashTable **metadata,
+                              GError **error);
+/* The dataset a model file says it was trained on, or NULL. */
+const char *cli_model_dataset (GHashTable *metadata);
+/* Prints builder's document on stdout. */
+void       cli_print_json    (JsonBuilder *builder);
+/* Prints "supersign-cli: message" on stderr; returns the exit status 1. */
+int        cli_fail          (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "ss-arch-private.h"
+#include "ss-error.h"
+
+/* The built-in architectures. Parameter names follow the PyTorch modules they mirror (SPEC §9):
+ * fmnist-vgg's conv1..conv4/bn1..bn4/fc1/fc2; the CIFAR VGGs of kuangliu/pytorch-cifar
+ * ("features.N", "classifier"); torchvision's ResNet naming for the CIFAR ResNets of He et al.
+ * (2016, §4.2) with 1×1-projection shortcuts (option B) where the shape changes. */
+
+static int
+append_simple (SsArch     *arch,
+               SsOp        op,
+               const char *name,
+               const char *block,
+               int         out,
+               int         kernel,
+               int         stride,
+               int         padding,
+               gboolean    bias)
+{
+  SsNode node = {
+    .name = (char *) name, .block = (char *) block, .op = op,
+    .inputs = { SS_NODE_PREVIOUS, SS_NODE_INPUT },
+    .out = out, .kernel = kernel, .stride = stride, .padding = padding, .bias = bias,
+  };
+  return ss_arch_append (arch, &node);
+}
+
+int
+ss_arch_append_layer (SsArch     *arch,
+                      SsOp        op,
+                      const char *name)
+{
+  return append_simple (arch, op, name, NULL, 0, 0, 0, 0, FALSE);
+}
+
+int
+ss_arch_append_conv (SsArch     *arch,
+                     const char *name,
+                     int         out,
+                     int         kernel,
+                     int         stride,
+                     int         padding,
+                     gboolean    bias)
+{
+  return append_simple (arch, SS_OP_CONV, name, NULL, out, kernel, stride, padding, bias);
+}
+
+int
+ss_arch_append_pool (SsArch     *arch,
+                     SsOp        op,
+                     const char *name,
+                     int         kernel,
+                     int         stride,
+                     int         padding)
+{
+  return append_simple (arch, op, name, NULL, 0, kernel, stride, padding, FALSE);
+}
+
+int
+ss_arch_append_linear (SsArch     *arch,
+                       const char *name,
+                       int         out,
+                       gboolean    bias)
+{
+  return append_simple (arch, SS_OP_LINEAR, name, NULL, out, 0, 0, 0, bias);
+}
+
+int
+ss_arch_append_basic_block (SsArch     *arch,
+                            const char *name,
+                            int         in_channels,
+                            int         out,
+                            int         stride)
+{
+  int block_in = ss_arch_get_n_nodes (arch) - 1;
+  int main_out, shortcut = block_in;
+  g_autofree char *n_conv1 = g_strconcat (name, ".conv1", NULL);
+  g_autofree char *n_bn1 = g_strconcat (name, ".bn1", NULL);
+  g_autofree char *n_relu1 = g_strconcat (name, ".relu1", NULL);
+  g_autofree char *n_conv2 = g_strconcat (name, ".conv2", NULL);
+  g_autofree char *n_bn2 = g_strconcat (name, ".bn2", NULL);
+  g_autofree char *n_ds0 = g_strconcat (name, ".downsample.0", NULL);
+  g_autofree char *n_ds1 = g_strconcat (name, ".downsample.1", NULL);
+  g_autofree char *n_add = g_strconcat (name, ".add", NULL);
+  g_autofree char *n_relu2 = g_strconcat (name, ".relu2", NULL);
+
+  append_simple (arch, SS_OP_CONV, n_conv1, name, out, 3, stride, 1, FALSE);
+  append_simple (arch, SS_OP_BATCHNORM, n_bn1, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_RELU, n_relu1, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_CONV, n_conv2, name, out, 3, 1, 1, FALSE);
+  main_out = append_simple (arch, SS_OP_BATCHNORM, n_bn2, name, 0, 0, 0, 0, FALSE);
+  if (stride != 1 || in_channels != out)
+    {
+      SsNode ds = {
+        .name = n_ds0, .block = (char *) name, .op = SS_OP_CONV,
+        .inputs = { block_in, SS_NODE_INPUT }, .out = out, .kernel = 1, .stride = stride,
+      };
+      ss_arch_append (arch, &ds);
+      shortcut = append_simple (arch, SS_OP_BATCHNORM, n_ds1, name, 0, 0, 0, 0, FALSE);
+    }
+  {
+    SsNode add = {
+      .name = n_add, .block = (char *) name, .op = SS_OP_ADD,
+      .inputs = { main_out, shortcut },
+    };
+    ss_arch_append (arch, &add);
+  }
+  return append_simple (arch, SS_OP_RELU, n_relu2, name, 0, 0, 0, 0, FALSE);
+}
+
+static SsArch *
+build_fmnist_vgg (int c, int h, int w, int n_classes)
+{
+  SsArch *arch = ss_arch_new ("fmnist-vgg", c, h, w, n_classes);
+  const int widths[4] = { 32, 32, 64, 64 };
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *conv = g_strdup_printf ("conv%d", i + 1);
+      g_autofree char *bn = g_strdup_printf ("bn%d", i + 1);
+      g_autofree char *relu = g_strdup_printf ("relu%d", i + 1);
+      ss_arch_append_conv (arch, conv, widths[i], 3, 1, 1, TRUE);
+      ss_arch_append_layer (arch, SS_OP_BATCHNORM, bn);
+      ss_arch_append_layer (arch, SS_OP_RELU, relu);
+      if (i % 2 == 1)
+        ss_arch_append_pool (arch, SS_OP_MAXPOOL, i == 1 ? "pool1" : "pool2", 2, 2, 0);
+    }
+  ss_arch_append_layer (arch, SS_OP_FLATTEN, "flatten");
+  ss_arch_append_linear (arch, "fc1", 128, TRUE);
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu5");
+  ss_arch_append_linear (arch, "fc2", n_classes, TRUE);
+  return arch;
+}
+
+/* LeNet-5 in its common modern form (ReLU and max pooling instead of scaled tanh and
+ * subsampling); the first convolution pads by 2 on 28×28 inputs so both MNIST-like and CIFAR
+ * inputs reach the 16×5×5 feature map of the original. */
+static SsArch *
+build_lenet5 (int c, int h, int w, int n_classes)
+{
+  SsArch *arch = ss_arch_new ("lenet5", c, h, w, n_classes);
+  ss_arch_append_conv (arch, "conv1", 6, 5, 1, h < 32 ? 2 : 0, TRUE);
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu1");
+  ss_arch_append_pool (arch, SS_OP_MAXPOOL, "pool1", 2, 2, 0);
+  ss_arch_append_conv (arch, "conv2", 16, 5, 1, 0, TRUE);
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu2");
+  ss_arch_append_pool (arch, SS_OP_MAXPOOL, "pool2", 2, 2, 0);
+  ss_arch_append_layer (arch, SS_OP_FLATTEN, "flatten");
+  ss_arch_append_linear (arch, "fc1", 120, TRUE);
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu3");
+  ss_arch_append_linear (arch, "fc2", 84, TRUE);
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu4");
+  ss_arch_append_linear (arch, "fc3", n_classes, TRUE);
+  return arch;
+}
+
+/* kuangliu/pytorch-cifar's VGG: 3×3 conv + BN + ReLU per entry, 0 = 2×2 max pool, then one
+ * linear layer on the 512 features. Module indices match its nn.Sequential. */
+static SsArch *
+build_vgg (const char *name, const int *cfg, int c, int h, int w, int n_classes)
+{
+  SsArch *arch = ss_arch_new (name, c, h, w, n_classes);
+  int index = 0;
+
+  for (const int *v = cfg; *v >= 0; v++)
+    {
+      g_autofree char *n0 = g_strdup_printf ("features.%d", index);
+      g_autofree char *n1 = g_strdup_printf ("features.%d", index + 1);
+      g_autofree char *n2 = g_strdup_printf ("features.%d", index + 2);
+      if (*v == 0)
+        {
+          ss_arch_append_pool (arch, SS_OP_MAXPOOL, n0, 2, 2, 0);
+          index += 1;
+          continue;
+        }
+      ss_arch_append_conv (arch, n0, *v, 3, 1, 1, TRUE);
+      ss_arch_append_layer (arch, SS_OP_BATCHNORM, n1);
+      ss_arch_append_layer (arch, SS_OP_RELU, n2);
+      index += 3;
+    }
+  ss_arch_append_layer (arch, SS_OP_FLATTEN, "flatten");
+  ss_arch_append_linear (arch, "classifier", n_classes, TRUE);
+  return arch;
+}
+
+static SsArch *
+build_cifar_resnet (const char *name, int blocks, int c, int h, int w, int n_classes)
+{
+  SsArch *arch = ss_arch_new (name, c, h, w, n_classes);
+  const int widths[3] = { 16, 32, 64 };
+  int in_channels = 16;
+
+  ss_arch_append_conv (arch, "conv1", 16, 3, 1, 1, FALSE);
+  ss_arch_append_layer (arch, SS_OP_BATCHNORM, "bn1");
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu");
+  for (int stage = 0; stage < 3; stage++)
+    for (int b = 0; b < blocks; b++)
+      {
+        g_autofree char *block = g_strdup_printf ("layer%d.%d", stage + 1, b);
+        int stride = (stage > 0 && b == 0) ? 2 : 1;
+        ss_arch_append_basic_block (arch, block, in_channels, widths[stage], stride);
+        in_channels = widths[stage];
+      }
+  ss_arch_append_layer (arch, SS_OP_GLOBAL_AVGPOOL, "avgpool");
+  ss_arch_append_layer (arch, SS_OP_FLATTEN, "flatten");
+  ss_arch_append_linear (arch, "fc", n_classes, TRUE);
+  return arch;
+}
+
+static const int vgg11_cfg[] = { 64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0, -1 };
+static const int vgg16_cfg[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
+                                 512, 512, 512, 0, -1 };
+
+static const struct {
+  const char *name;
+  int c, h, w;
+} builtins[] = {
+  { "fmnist-vgg", 1, 28, 28 },
+  { "lenet5", 1, 28, 28 },
+  { "vgg11", 3, 32, 32 },
+  { "vgg16", 3, 32, 32 },
+  { "resnet20", 3, 32, 32 },
+  { "resnet56", 3, 32, 32 },
+  { "resnet110", 3, 32, 32 },
+};
+
+const char *const *
+ss_arch_builtin_names (void)
+{
+  static const char *names[G_N_ELEMENTS (builtins) + 1];
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+    names[i] = builtins[i].name;
+  return names;
+}
+
+gboolean
+ss_arch_builtin_input (const char *name,
+                       int        *c,
+                       int        *h,
+                       int        *w)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+    if (g_strcmp0 (builtins[i].name, name) == 0)
+      {
+        *c = builtins[i].c; *h = builtins[i].h; *w = builtins[i].w;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+SsArch *
+ss_arch_new_builtin (const char *name,
+                     int         c,
+                     int         h,
+                     int         w,
+                     int         n_classes,
+                     GError    **error)
+{
+  g_autoptr(SsArch) arch = NULL;
+  g_autofree char *known = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (g_str_equal (name, "fmnist-vgg"))
+    arch = build_fmnist_vgg (c, h, w, n_classes);
+  else if (g_str_equal (name, "lenet5"))
+    arch = build_lenet5 (c, h, w, n_classes);
+  else if (g_str_equal (name, "vgg11"))
+    arch = build_vgg (name, vgg11_cfg, c, h, w, n_classes);
+  else if (g_str_equal (name, "vgg16"))
+    arch = build_vgg (name, vgg16_cfg, c, h, w, n_classes);
+  else if (g_str_equal (name, "resnet20"))
+    arch = build_cifar_resnet (name, 3, c, h, w, n_classes);
+  else if (g_str_equal (name, "resnet56"))
+    arch = build_cifar_resnet (name, 9, c, h, w, n_classes);
+  else if (g_str_equal (name, "resnet110"))
+    arch = build_cifar_resnet (name, 18, c, h, w, n_classes);
+  else
+    {
+      known = g_strjoinv (", ", (char **) ss_arch_builtin_names ());
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
+                   "unknown architecture “%s”; the built-in ones are %s, or give a .json "
+                   "description or a .safetensors model file", name, known);
+      return NULL;
+    }
+  if (!ss_arch_infer_shapes (arch, error))
+    return NULL;
+  return g_steal_pointer (&arch);
+}
