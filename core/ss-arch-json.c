@@ -70,13 +70,17 @@ get_int (JsonObject *obj,
   return TRUE;
 }
 
+/* The node index for an input name, SS_NODE_INPUT for "input", or SS_NODE_PREVIOUS (never a
+ * valid explicit input) when no earlier node has that name. */
 static int
 resolve_input (SsArch     *arch,
                const char *name)
 {
+  int index;
   if (g_str_equal (name, "input"))
     return SS_NODE_INPUT;
-  return ss_arch_find_node (arch, name);
+  index = ss_arch_find_node (arch, name);
+  return index >= 0 ? index : SS_NODE_PREVIOUS;
 }
 
 static gboolean
@@ -238,7 +242,7 @@ parse_layer (SsArch     *arch,
       for (guint k = 0; k < want; k++)
         {
           const char *in_name = json_array_get_string_element (arr, k);
-          int in_index = in_name ? resolve_input (arch, in_name) : -2;
+          int in_index = in_name ? resolve_input (arch, in_name) : SS_NODE_PREVIOUS;
           if (in_index < SS_NODE_INPUT)
             {
               g_set_error (error, SS_ERROR, SS_ERROR_ARCH,

@@ -105,8 +105,10 @@ ss_safetensors_writer_add (SsSafetensorsWriter *w,
   g_return_if_fail (ndim == 0 || shape != NULL);
   for (int d = 0; d < ndim; d++)
     {
+      gboolean fits;
       g_return_if_fail (shape[d] >= 0);
-      g_return_if_fail (g_size_checked_mul (&n_bytes, n_bytes, (gsize) shape[d]));
+      fits = g_size_checked_mul (&n_bytes, n_bytes, (gsize) shape[d]);
+      g_return_if_fail (fits);
     }
   g_return_if_fail (n_bytes == 0 || data != NULL);
 

@@ -28,25 +28,6 @@
 #endif
 #endif
 
-#ifdef UNDER_ASAN
-/* GLib 2.74's G_TEST_OPTION_ISOLATE_DIRS leaks the strings g_set_user_dirs copies for every test,
- * which makes LeakSanitizer fail any test program that uses it. Suppress exactly that stack (full
- * unwinding is needed to see it through GLib's frames); leaks anywhere else are still reported. */
-const char *__asan_default_options (void);
-const char *__lsan_default_suppressions (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:g_set_user_dirs\n";
-}
-#endif
 
 /* ---- Fixture: a temporary directory and helpers to fill it ---------------------------------- */
 

@@ -36,7 +36,8 @@ OUT = os.path.join(HERE, "..", "data", "torch-sample.safetensors")
 # Keep in sync with tests/test-safetensors.c (sample_* there).
 METADATA = {
     "format": "pt",
-    "note": 'Supersign sample: "quoted", caf\u00e9, \u4e2d\u6587, tab\there, back\\slash',
+    "note": 'Supersign sample: "quoted", caf\u00e9, \u4e2d\u6587, tab\there, back\\slash,'
+            ' new\nline, \x01\x1f\x7f',
 }
 
 
