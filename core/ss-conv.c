@@ -14,7 +14,9 @@
  *    rows (C·K, HP·OW) with rows[c·K + kx][y·OW + x] = padded input[c][y][x + kx], and for
  *    each kernel row ky one GEMM whose B is rows shifted down by ky image rows (pointer
  *    + ky·OW, ldb HP·OW). A third of the copying of im2col and a col buffer that stays in L2;
- *    about 20 % faster than im2col on fmnist-vgg's layers.
+ *    about 20 % faster than im2col on fmnist-vgg's layers. The idea, lowering along one axis
+ *    and running GEMMs on overlapping strided views, is MEC's (Cho & Brand, "MEC: Memory-
+ *    efficient Convolution for Deep Neural Network", ICML 2017), lowered along x here.
  *  - im2col (anything else): the textbook (CKK, OH·OW) column matrix.
  * din for S 1 (and P ≤ K - 1) is itself a stride-1 convolution: dout padded by K - 1 - P with
  * the flipped, transposed kernel, so it reuses the forward paths and needs no col2im; other
@@ -355,7 +357,7 @@ conv_forward_sample (float            *out,
                1.f, w, ckk, pl->pointwise ? in : col, ohw, beta, out, ohw);
 }
 
-/* wr (K, M, CH·K) from w: wr[ky][m][ch·K + kx] = w[m][ch][ky][kx] (forward, M = O, CH = C). */
+/* wr (K, O, C·K) from w (O, C, K, K): wr[ky][o][c·K + kx] = w[o][c][ky][kx]. */
 static void
 rearrange_rows (float *wr, const float *w, const SsConvDims *d)
 {
@@ -369,8 +371,8 @@ rearrange_rows (float *wr, const float *w, const SsConvDims *d)
             w[(((gsize) o * d->c + c) * k + ky) * k + kx];
 }
 
-/* The kernel of din as a convolution of dout: flipped in both axes, C and O swapped.
- * rows FALSE: wt (C, O, K, K); rows TRUE: wt (K, C, O·K) in row-shift order. */
+/* The kernel of din as a convolution of dout, from w (O, C, K, K): flipped in both spatial axes,
+ * C and O swapped. rows FALSE: wt (C, O, K, K); rows TRUE: wt (K, C, O·K) in row-shift order. */
 static void
 rearrange_flipped (float *wt, const float *w, gboolean rows, const SsConvDims *d)
 {

@@ -80,10 +80,12 @@ ss_linear_backward (float       *din,
 
 #pragma omp parallel num_threads(MAX (n_threads, 1))
   {
+    const int nb_rows = n_blocks (n), nb_outs = n_blocks (o);
+
     if (din != NULL)
       {
 #pragma omp for schedule(static) nowait
-        for (int t = 0; t < n_blocks (n); t++)
+        for (int t = 0; t < nb_rows; t++)
           {
             const int r0 = t * ROW_BLOCK, r1 = MIN (r0 + ROW_BLOCK, n);
             /* din[r0:r1] (R, I) += dout[r0:r1] (R, O) · w (O, I); M = R rows, N = I, K = O. */
@@ -94,7 +96,7 @@ ss_linear_backward (float       *din,
     if (dw != NULL || db != NULL)
       {
 #pragma omp for schedule(static) nowait
-        for (int t = 0; t < n_blocks (o); t++)
+        for (int t = 0; t < nb_outs; t++)
           {
             const int j0 = t * ROW_BLOCK, j1 = MIN (j0 + ROW_BLOCK, o);
             /* dw[j0:j1] (R, I) += dout[:, j0:j1]ᵀ (R, N) · in (N, I); M = R rows, N = I, K = N. */

@@ -16,12 +16,16 @@ ss_model_save (SsNet      *net,
                GHashTable *metadata,
                GError    **error)
 {
-  g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
-  g_autofree char *arch_json = ss_arch_to_json (ss_net_get_arch (net));
-  const SsArch *arch = ss_net_get_arch (net);
+  g_autoptr(SsSafetensorsWriter) w = NULL;
+  g_autofree char *arch_json = NULL;
+  const SsArch *arch;
   int last_bn = -1;
 
   g_return_val_if_fail (net != NULL && path != NULL, FALSE);
+
+  w = ss_safetensors_writer_new ();
+  arch = ss_net_get_arch (net);
+  arch_json = ss_arch_to_json (arch);
 
   ss_safetensors_writer_add_metadata (w, SS_MODEL_META_FORMAT, FORMAT_VERSION);
   ss_safetensors_writer_add_metadata (w, SS_MODEL_META_ARCH, arch_json);

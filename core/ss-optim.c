@@ -82,7 +82,7 @@ ss_sgd_step (SsSgd *sgd,
 
 double
 ss_schedule_lr (const SsSchedule *s,
-                int               epoch)
+                double            t)
 {
   switch (s->kind)
     {
@@ -90,14 +90,14 @@ ss_schedule_lr (const SsSchedule *s,
       {
         double lr = s->lr;
         for (int i = 0; i < s->n_milestones; i++)
-          if (epoch >= s->milestones[i])
+          if (t >= s->milestones[i])
             lr *= s->gamma;
         return lr;
       }
     case SS_SCHEDULE_COSINE:
       if (s->epochs <= 0)
         return s->lr;
-      return s->lr_min + (s->lr - s->lr_min) * (1 + cos (G_PI * MIN (epoch, s->epochs) /
+      return s->lr_min + (s->lr - s->lr_min) * (1 + cos (G_PI * MIN (t, s->epochs) /
                                                           s->epochs)) / 2;
     case SS_SCHEDULE_CONSTANT:
     default:

@@ -2,8 +2,10 @@
 #pragma once
 
 /* Stochastic gradient descent with momentum, weight decay and optional Nesterov momentum, as
- * torch.optim.SGD (dampening 0), and the learning-rate schedules of torch.optim.lr_scheduler
- * stepped once per epoch. */
+ * torch.optim.SGD (dampening 0), and the learning-rate schedules of torch.optim.lr_scheduler.
+ * Schedules are evaluated at every step, at the fractional epoch reached (epoch + batch/batches):
+ * the step schedule changes at epoch boundaries as MultiStepLR does, the cosine one decays
+ * smoothly within epochs too, so even a one-epoch run anneals. */
 
 #include <glib.h>
 
@@ -22,8 +24,8 @@ void     ss_sgd_step (SsSgd *sgd, double lr);
 
 typedef enum {
   SS_SCHEDULE_CONSTANT,
-  SS_SCHEDULE_STEP,     /* lr · gamma^(number of milestones ≤ epoch) — MultiStepLR */
-  SS_SCHEDULE_COSINE,   /* lr_min + (lr − lr_min)(1 + cos(π·epoch/epochs))/2 — CosineAnnealingLR */
+  SS_SCHEDULE_STEP,     /* lr · gamma^(number of milestones ≤ t) — MultiStepLR */
+  SS_SCHEDULE_COSINE,   /* lr_min + (lr − lr_min)(1 + cos(π·t/epochs))/2 — CosineAnnealingLR */
 } SsScheduleKind;
 
 #define SS_MAX_MILESTONES 16
@@ -38,8 +40,8 @@ typedef struct {
   int            epochs;         /* cosine: T_max */
 } SsSchedule;
 
-/* The learning rate for 0-based epoch e. */
-double   ss_schedule_lr    (const SsSchedule *schedule, int epoch);
+/* The learning rate at t epochs into the run (0 ≤ t ≤ epochs, fractional within an epoch). */
+double   ss_schedule_lr    (const SsSchedule *schedule, double t);
 /* Parses "constant", "cosine", "step" (milestones at 50 % and 75 % of epochs, γ = 0.1) or
  * "step:M1,M2,…[@GAMMA]" into schedule (lr and epochs are set by the caller). */
 gboolean ss_schedule_parse (SsSchedule *schedule, const char *text, int epochs, GError **error);

@@ -67,7 +67,8 @@ maxpool_plane (float *out, gint32 *argmax, const float *in, const SsPoolDims *d)
     }
 }
 
-/* Max pooling of one plane for the common 2x2, stride 2, no padding case. */
+/* maxpool_plane for the common 2x2, stride 2, no padding case: out (OH, OW), argmax (OH, OW),
+ * in (H, W). */
 static void
 maxpool_plane_2x2 (float *out, gint32 *argmax, const float *in, const SsPoolDims *d)
 {

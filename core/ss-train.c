@@ -194,7 +194,6 @@ ss_train (SsNet               *net,
     {
       SsTrainProgress p = {
         .epoch = epoch, .epochs = config->epochs, .n_batches = n_batches,
-        .lr = ss_schedule_lr (&config->schedule, epoch),
         .test_loss = NAN, .test_acc = NAN,
       };
       gint64 epoch_start = g_get_monotonic_time ();
@@ -211,6 +210,7 @@ ss_train (SsNet               *net,
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             return FALSE;
+          p.lr = ss_schedule_lr (&config->schedule, epoch + (double) b / (double) n_batches);
           ss_dataset_fill_batch (train, x, y, order + b * (gsize) bs, nb, config->augment,
                                  &augment_rng);
           ss_net_zero_grad (net);

@@ -37,7 +37,7 @@ typedef struct {
   int      epochs;
   gsize    batch;            /* batches done in this epoch */
   gsize    n_batches;
-  double   lr;
+  double   lr;               /* of the last step */
   double   train_loss;       /* mean over the epoch's batches so far */
   double   train_acc;        /* fraction correct so far this epoch */
   gboolean epoch_done;       /* the test figures below are set */

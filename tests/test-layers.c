@@ -71,6 +71,7 @@ struct _Layer {
   guint8     *bytes;        /* relu: mask (L); xent: labels (N) */
 };
 
+/* Returns: (transfer full) (n) uniform in [lo, hi). */
 static float *
 random_floats (gsize n, float lo, float hi, guint64 seed)
 {
@@ -106,6 +107,9 @@ add_tensor (Layer *l, const char *label, gsize len, float lo, float hi, guint64 
 }
 
 /* ---- forward/backward wrappers ------------------------------------------------------------- */
+
+/* forward: l->out (out_len) from l->t[k] (len[k]).  backward: g[k] (len[k]) += the gradient of
+ * Σ dout·out, for each g[k] that is not NULL; dout (out_len). */
 
 static void
 conv_fwd (Layer *l, int nt)
@@ -353,6 +357,7 @@ objective (Layer *l, const float *r)
 #define FD_ATOL 2e-3
 #define FD_RTOL 2e-3
 
+/* ana, num, skip (n): analytic and numeric gradients, points not checked. */
 static gboolean
 fd_accept (const double *ana, const double *num, const gboolean *skip, gsize n, double scale,
            double factor, double *worst)
@@ -489,6 +494,7 @@ test_backward (gconstpointer data)
 
 /* ---- thread-count determinism -------------------------------------------------------------- */
 
+/* r (out_len); g0[k], g[k] (len[k]); out (out_len): forward, then backward from g0 into g. */
 static void
 run_once (Layer *l, const float *r, float *const *g0, float **g, float *out, int nt)
 {
@@ -549,7 +555,8 @@ test_conv_forward (gconstpointer data)
   g_autofree float *want = g_new (float, l->out_len);
   const SsConvDims *d = &l->cd;
 
-  g_test_summary ("im2col + GEMM equals the textbook six-loop convolution, computed in double.");
+  g_test_summary ("The GEMM paths (im2col, row shifts, 1x1) equal the textbook six-loop "
+                  "convolution computed in double.");
   for (int i = 0; i < d->n; i++)
     for (int o = 0; o < d->o; o++)
       for (int oy = 0; oy < d->oh; oy++)
@@ -755,6 +762,11 @@ static const Spec grad_specs[] = {
   { "conv/1x1-s2-p0",   K_CONV,    2, 3, 5, 4, 4, 1, 2, 0, 0 },
   { "conv/1x1-s1-p1",   K_CONV,    2, 2, 3, 4, 3, 1, 1, 1, 1 },
   { "conv/5x5-s2-p2",   K_CONV,    2, 2, 8, 7, 3, 5, 2, 2, 1 },
+  /* C·K ≥ 24 (and O·K ≥ 24 for din): the row-shift paths of ss-conv.c */
+  { "conv/3x3-s1-p1-c8", K_CONV,   2, 8, 5, 4, 9, 3, 1, 1, 1 },
+  { "conv/3x3-s1-p0-c8", K_CONV,   2, 8, 6, 5, 3, 3, 1, 0, 0 },
+  { "conv/3x3-s1-p2-c8", K_CONV,   1, 8, 3, 4, 8, 3, 1, 2, 1 },
+  { "conv/5x5-s1-p2-c5", K_CONV,   2, 5, 3, 2, 5, 5, 1, 2, 1 },
   { "batchnorm/train-2d", K_BN,    3, 3, 2, 4, 0, 0, 0, 0, 1 },
   { "batchnorm/eval-2d",  K_BN,    3, 3, 2, 4, 0, 0, 0, 0, 0 },
   { "batchnorm/train-1d", K_BN,    6, 4, 1, 1, 0, 0, 0, 0, 1 },
@@ -790,6 +802,7 @@ static const Spec ref_specs[] = {
   { "conv/3x3-s2-p1",   K_CONV,    2, 3, 7, 6, 4, 3, 2, 1, 0 },
   { "conv/1x1-s1-p0",   K_CONV,    2, 4, 3, 5, 3, 1, 1, 0, 1 },
   { "conv/5x5-s2-p2",   K_CONV,    2, 2, 8, 7, 3, 5, 2, 2, 1 },
+  { "conv/3x3-s1-p1-c8", K_CONV,   2, 8, 5, 6, 8, 3, 1, 1, 1 },
   { "batchnorm/train-2d", K_BN,    4, 3, 3, 5, 0, 0, 0, 0, 1 },
   { "batchnorm/eval-2d",  K_BN,    4, 3, 3, 5, 0, 0, 0, 0, 0 },
   { "batchnorm/train-1d", K_BN,    6, 5, 1, 1, 0, 0, 0, 0, 1 },

@@ -63,6 +63,7 @@ for name, n, c, h, w, o, k, s, p, bias in [
     ("3x3-s2-p1", 2, 3, 7, 6, 4, 3, 2, 1, False),
     ("1x1-s1-p0", 2, 4, 3, 5, 3, 1, 1, 0, True),
     ("5x5-s2-p2", 2, 2, 8, 7, 3, 5, 2, 2, True),
+    ("3x3-s1-p1-c8", 2, 8, 5, 6, 8, 3, 1, 1, True),  # C·K ≥ 24: the row-shift GEMMs
 ]:
     conv = torch.nn.Conv2d(c, o, k, stride=s, padding=p, bias=bias)
     params = [("w", conv.weight)] + ([("b", conv.bias)] if bias else [])
@@ -93,7 +94,10 @@ for name, n, c, h, w, train in [
         put(case, running_mean_after=bn.running_mean, running_var_after=bn.running_var)
 
 # Pools: (name, n, c, h, w, k, s, p)
-for name, n, c, h, w, k, s, p in [("2x2-s2", 2, 3, 7, 6, 2, 2, 0), ("3x3-s2-p1", 2, 3, 7, 6, 3, 2, 1)]:
+for name, n, c, h, w, k, s, p in [
+    ("2x2-s2", 2, 3, 7, 6, 2, 2, 0),
+    ("3x3-s2-p1", 2, 3, 7, 6, 3, 2, 1),
+]:
     x = torch.randint(-4, 4, (n, c, h, w)).float() / 4  # ties in most windows
     run("maxpool/" + name, lambda t: F.max_pool2d(t, k, s, p), x, [], [])
     run("avgpool/" + name, lambda t: F.avg_pool2d(t, k, s, p, count_include_pad=True),
