@@ -29,6 +29,14 @@ median (double *v,
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* A conv's backward in forwards' worth of work: dW, plus dX unless it reads the image (nothing
+ * needs the image's gradient in training). */
+static double
+backward_work (const SsNode *node)
+{
+  return node->inputs[0] == SS_NODE_INPUT ? 1 : 2;
+}
+
 static double
 now_seconds (void)
 {
@@ -60,7 +68,7 @@ cli_bench (CliOptions *opts,
   const SsArch *arch;
   SsRng rng;
   int c, h, w, k, bmax, iters;
-  double train_ips, infer_ips;
+  double train_ips, infer_ips, train_rss;
   struct rusage usage;
 
   if (!cli_parse_options (opts, "bench", "measure speed", entries, &argc, &argv))
@@ -110,6 +118,8 @@ cli_bench (CliOptions *opts,
         times[i] = now_seconds () - t0;
     }
   train_ips = opts->batch / median (times, iters);
+  getrusage (RUSAGE_SELF, &usage);
+  train_rss = usage.ru_maxrss / 1024.0;
   for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
     {
       double f;
@@ -122,7 +132,7 @@ cli_bench (CliOptions *opts,
       double t0 = now_seconds ();
       if (i == 0)
         ss_net_set_profiling (net, TRUE);
-      ss_net_forward (net, x, opts->infer_batch, SS_MODE_EVAL, NULL);
+      ss_net_predict (net, x, opts->infer_batch);
       if (i >= 0)
         times[i] = now_seconds () - t0;
     }
@@ -153,6 +163,8 @@ cli_bench (CliOptions *opts,
       json_builder_add_double_value (b, infer_ips);
       json_builder_set_member_name (b, "peak_rss_mib");
       json_builder_add_double_value (b, usage.ru_maxrss / 1024.0);
+      json_builder_set_member_name (b, "train_peak_rss_mib");
+      json_builder_add_double_value (b, train_rss);
       json_builder_set_member_name (b, "conv_layers");
       json_builder_begin_array (b);
       for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
@@ -167,8 +179,8 @@ cli_bench (CliOptions *opts,
           json_builder_set_member_name (b, "forward_gflops");
           json_builder_add_double_value (b, gflop * opts->infer_batch * iters / conv_fwd[i]);
           json_builder_set_member_name (b, "backward_gflops");
-          /* Backward does the work of two forwards (dX and dW). */
-          json_builder_add_double_value (b, 2 * gflop * opts->batch * iters / conv_bwd[i]);
+          json_builder_add_double_value (b, backward_work (node) * gflop * opts->batch * iters /
+                                         conv_bwd[i]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -181,8 +193,10 @@ cli_bench (CliOptions *opts,
           ss_net_get_n_threads (net), iters);
   printf ("training  (batch %4d): %8.1f images/s\n", opts->batch, train_ips);
   printf ("inference (batch %4d): %8.1f images/s\n", opts->infer_batch, infer_ips);
-  printf ("peak resident memory: %.1f MiB\n\n", usage.ru_maxrss / 1024.0);
+  printf ("peak resident memory: %.1f MiB (%.1f MiB after training)\n\n",
+          usage.ru_maxrss / 1024.0, train_rss);
   printf ("%-24s %14s %14s\n", "conv layer", "fwd GFLOP/s", "bwd GFLOP/s");
+  printf ("(forward at the inference batch, backward at the training batch)\n");
   for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
     {
       const SsNode *node = ss_arch_get_node (arch, i);
@@ -190,7 +204,7 @@ cli_bench (CliOptions *opts,
       if (node->op == SS_OP_CONV)
         printf ("%-24s %14.1f %14.1f\n", node->name,
                 gflop * opts->infer_batch * iters / conv_fwd[i],
-                2 * gflop * opts->batch * iters / conv_bwd[i]);
+                backward_work (node) * gflop * opts->batch * iters / conv_bwd[i]);
     }
   return 0;
 }

@@ -17,14 +17,26 @@ typedef struct {
   int       p_weight, p_bias, p_mean, p_var;   /* parameter indices, -1 when absent */
   float    *stat_mean;     /* (C) batch norm statistics used by the last forward */
   float    *stat_invstd;   /* (C) */
-  /* Into the activation arena, for the current capacity: */
+  /* Memory plan, fixed at creation (see ss-net-run.c): */
+  int       canonical;     /* the node whose buffers this one uses (flatten: its input's) */
+  int       last_use;      /* last node reading this output (n_nodes for the logits) */
+  int       first_writer;  /* first node whose backward writes this gradient */
+  int       out_slot;      /* shared output buffer in ss_net_predict */
+  int       grad_slot;     /* shared gradient buffer in a training backward */
+  /* Into the arenas, for the current capacity: */
   float    *out;           /* (N, C, H, W) */
-  float    *grad;          /* (N, C, H, W); aliases the input's for flatten */
+  float    *grad;          /* (N, C, H, W); a flatten's is its input's */
   gint32   *argmax;        /* (N, C, H, W) max pooling only */
   float    *mask;          /* (N, C, H, W) dropout only */
   gboolean  frozen;
   gint64    batches_tracked;
 } SsNodeState;
+
+/* A lazily grown aligned allocation. */
+typedef struct {
+  float *mem;
+  gsize  len;
+} SsRegion;
 
 struct _SsNet {
   SsArch      *arch;
@@ -41,19 +53,31 @@ struct _SsNet {
   gsize        buffers_len;
   float       *stats;        /* per batch-norm node: mean (C) then invstd (C) */
 
-  /* Activations for up to `capacity` samples, one allocation. */
+  /* Activations of the last forward for up to `capacity` samples: input, every node's output,
+   * pooling indices, dropout masks, conv workspace. */
   int          capacity;
   int          batch;
   SsMode       mode;         /* of the last forward */
-  int          grad_from;    /* lowest node whose gradient the last backward filled */
-  float       *acts;
-  gsize        acts_len;
+  int          grad_from;    /* lowest node whose gradient is readable, n_nodes for none */
+  SsRegion     acts;
   float       *input;        /* (N, C, H, W) */
-  float       *input_grad;   /* (N, C, H, W) */
   float       *workspace;    /* conv scratch for the largest layer */
+  /* Gradients: one buffer per node when they must stay readable, else shared slots. */
+  SsRegion     grads;
+  float       *input_grad;   /* (N, C, H, W) */
+  int          n_grad_slots;
+  gsize       *grad_slot_len;   /* per sample */
+  /* ss_net_predict's scratch: shared output slots, pooling indices, BN statistics. */
+  SsRegion     pred;
+  int          n_out_slots;
+  gsize       *out_slot_len;    /* per sample */
 
   gboolean     profiling;
   double      *seconds;      /* per node: forward then backward, accumulated while profiling */
 };
+
+/* ss-net-run.c */
+void ss_net_plan_memory    (SsNet *net);
+void ss_net_release_memory (SsNet *net);
 
 G_END_DECLS

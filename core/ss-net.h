@@ -24,6 +24,7 @@ typedef enum {
 typedef enum {
   SS_BACKWARD_PARAM_GRADS = 1 << 0,  /* accumulate dL/dW into the gradient arena */
   SS_BACKWARD_INPUT_GRAD  = 1 << 1,  /* carry the gradient down to the network's input */
+  SS_BACKWARD_LAYER_GRADS = 1 << 2,  /* keep every layer's gradient readable */
 } SsBackwardFlags;
 
 /* One named tensor of the state_dict: a trainable parameter (conv/linear weight and bias, BN
@@ -54,14 +55,22 @@ int           ss_net_get_n_threads   (const SsNet *net);
  * SS_MODE_TRAIN. Returns the logits (N, K), owned by the net. */
 const float  *ss_net_forward         (SsNet *net, const float *x, int n, SsMode mode, SsRng *rng);
 
-/* dlogits (N, K): the upstream gradient of the last forward's logits. Overwrites every node's
- * gradient at and above the lowest layer that needs one; with SS_BACKWARD_PARAM_GRADS adds
- * dL/dW of the layers that are not frozen to the gradient arena. */
+/* Evaluation-mode logits (N, K) for x (N, C, H, W) without keeping the layers' outputs: each
+ * buffer is reused once its last reader is done, so large batches take little memory. Leaves
+ * the last forward's outputs and gradients as they were. Owned by the net, valid until the next
+ * call. */
+const float  *ss_net_predict         (SsNet *net, const float *x, int n);
+
+/* dlogits (N, K): the upstream gradient of the last forward's logits. With
+ * SS_BACKWARD_PARAM_GRADS adds dL/dW of the layers that are not frozen to the gradient arena.
+ * Every layer's gradient stays readable unless the flags are exactly SS_BACKWARD_PARAM_GRADS (a
+ * training step): then gradients share a few buffers by liveness and the backward stops below
+ * the deepest layer that still trains. */
 void          ss_net_backward        (SsNet *net, const float *dlogits, SsBackwardFlags flags);
 
 /* The last batch: node i's output and gradient (N, C, H, W), the input and its gradient. Owned
- * by the net, valid until the next forward. The gradient of a node below the lowest layer the
- * backward needed is NULL. */
+ * by the net, valid until the next forward. A gradient the last backward did not keep (see
+ * ss_net_backward) is NULL. */
 int           ss_net_get_batch_size  (const SsNet *net);
 const float  *ss_net_get_output      (const SsNet *net, int node);
 const float  *ss_net_get_grad        (const SsNet *net, int node);

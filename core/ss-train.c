@@ -126,7 +126,7 @@ ss_evaluate (SsNet           *net,
       for (int i = 0; i < b; i++)
         idx[i] = (guint32) (start + (gsize) i);
       ss_dataset_fill_batch (ds, x, y, idx, b, FALSE, NULL);
-      logits = ss_net_forward (net, x, b, SS_MODE_EVAL, NULL);
+      logits = ss_net_predict (net, x, b);
       total_loss += ss_softmax_xent_forward (probs, logits, y, b, k, &n_correct) * b;
       correct += (gsize) n_correct;
     }
