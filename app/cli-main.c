@@ -81,14 +81,20 @@ cli_model_dataset (GHashTable *metadata)
   return metadata ? g_hash_table_lookup (metadata, SS_MODEL_META_DATASET) : NULL;
 }
 
+const char *
+cli_data_spec (const CliOptions *opts,
+               const char       *model_dataset)
+{
+  return opts->data ? opts->data : model_dataset ? model_dataset : "fashion-mnist";
+}
+
 SsDataset *
 cli_load_data (const CliOptions *opts,
                const char       *model_dataset,
                gboolean          train,
                GError          **error)
 {
-  const char *spec = opts->data ? opts->data : model_dataset ? model_dataset : "fashion-mnist";
-  return ss_dataset_load (spec, train, error);
+  return ss_dataset_load (cli_data_spec (opts, model_dataset), train, error);
 }
 
 SsNet *

@@ -23,6 +23,7 @@ typedef struct {
   SsDataset      *test;
   SsTrainConfig   config;
   const CliOptions *opts;
+  const char     *data_spec;       /* recorded in the model file */
   GCancellable   *cancellable;
   GMainLoop      *loop;
   /* Written by the worker, read by the main thread after the loop quits. */
@@ -91,11 +92,10 @@ save_checkpoint (TrainJob              *job,
                  GError               **error)
 {
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  const char *dataset = job->opts->data ? job->opts->data : "fashion-mnist";
 
   if (job->opts->out == NULL)
     return TRUE;
-  g_hash_table_insert (meta, SS_MODEL_META_DATASET, g_strdup (dataset));
+  g_hash_table_insert (meta, SS_MODEL_META_DATASET, g_strdup (job->data_spec));
   g_hash_table_insert (meta, SS_MODEL_META_TRAINING, training_metadata (job, p, interrupted));
   return ss_model_save (job->net, job->opts->out, meta, error);
 }
@@ -306,6 +306,7 @@ cli_train (CliOptions *opts,
   job.train = train;
   job.test = test;
   job.opts = opts;
+  job.data_spec = cli_data_spec (opts, cli_model_dataset (metadata));
   job.cancellable = cancellable;
   job.loop = loop;
   job.epochs = g_array_new (FALSE, TRUE, sizeof (SsTrainProgress));

@@ -43,7 +43,9 @@ int  cli_bench (CliOptions *opts, int argc, char **argv);
  * error and returns FALSE on bad usage. */
 gboolean   cli_parse_options (CliOptions *opts, const char *command, const char *summary,
                               const GOptionEntry *extra, int *argc, char ***argv);
-/* The data set named by --data (default: the model file's, else Fashion-MNIST). Transfer full. */
+/* The data set spec: --data, else the model file's, else "fashion-mnist". Transfer none. */
+const char *cli_data_spec    (const CliOptions *opts, const char *model_dataset);
+/* The data set named by cli_data_spec. Transfer full. */
 SsDataset *cli_load_data     (const CliOptions *opts, const char *model_dataset, gboolean train,
                               GError **error);
 /* Opens --model for inputs shaped like ds (may be NULL: the architecture's own input), applies
