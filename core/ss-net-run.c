@@ -220,7 +220,6 @@ ensure_capacity (SsNet *net,
     {
       SsNodeState *st = &net->nodes[i];
       gsize len = round_up ((gsize) n * st->out_len);
-      int src = st->node->inputs[0];
       st->argmax = NULL;
       st->mask = NULL;
       if (st->canonical != i)
@@ -242,7 +241,6 @@ ensure_capacity (SsNet *net,
           st->mask = net->acts.mem + off;
           off += len;
         }
-      (void) src;
     }
   for (int i = 0; i < net->n_nodes; i++)
     net->nodes[i].out = net->nodes[net->nodes[i].canonical].out;

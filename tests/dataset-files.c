@@ -13,6 +13,7 @@
 #include "ss-error.h"
 #include "ss-rng.h"
 #include "dataset-files.h"
+#include "ss-test-util.h"
 
 /* ---- Fixture: a temporary directory --------------------------------------------------------- */
 
@@ -25,29 +26,11 @@ dataset_fixture_setup (DatasetFixture *fx,
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 void
 dataset_fixture_teardown (DatasetFixture *fx,
                           gconstpointer   data)
 {
-  remove_tree (fx->dir);
+  ss_test_rm_rf (fx->dir);
   g_free (fx->dir);
 }
 

@@ -16,6 +16,13 @@ void ss_test_check_close (const float *a, const float *b, gsize n, double atol, 
 /* Fills x (n) with uniform values in [lo, hi) from a fixed seed. */
 void ss_test_fill_uniform (float *x, gsize n, float lo, float hi, guint64 seed);
 
+/* Removes path and everything under it (making read-only folders writable first). */
+void  ss_test_rm_rf         (const char *path);
+/* A new empty folder from a g_dir_make_tmp template; free with g_free. */
+char *ss_test_make_tmp_dir  (const char *tmpl);
+/* Number of entries in a folder. */
+guint ss_test_count_entries (const char *dir_path);
+
 /* Path of a committed fixture under tests/data; free with g_free. */
 char *ss_test_data_path (const char *name);
 

@@ -37,49 +37,6 @@ static const char tiny_json[] =
 /* ---------------------------------------------------------------------------------------- */
 /* Helpers                                                                                  */
 
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_chmod (path, 0700);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("ss-model-file-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static guint
-count_entries (const char *dir_path)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 static SsArch *
 tiny_arch (void)
 {
@@ -184,7 +141,7 @@ static void
 test_round_trip (gconstpointer data)
 {
   const ArchSpec *spec = data;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = NULL;
   g_autoptr(SsNet) net = NULL, back = NULL, opened = NULL;
@@ -215,7 +172,7 @@ test_round_trip (gconstpointer data)
   g_hash_table_insert (meta, (char *) SS_MODEL_META_FORMAT, (char *) "99");
   g_assert_true (ss_model_save (net, path, meta, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_entries (dir), ==, 1);   /* no temporary left behind */
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);   /* no temporary left behind */
 
   back = ss_model_load (path, &meta_back, &error);
   g_assert_no_error (error);
@@ -260,13 +217,13 @@ test_round_trip (gconstpointer data)
   logits = g_memdup2 (ss_net_forward (net, x, n, SS_MODE_EVAL, NULL), sizeof (float) * n * k);
   g_assert_cmpmem (ss_net_forward (back, x, n, SS_MODE_EVAL, NULL), sizeof (float) * n * k,
                    logits, sizeof (float) * n * k);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_load_weights_round_trip (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) net = trained_net (arch, 3);
@@ -279,7 +236,7 @@ test_load_weights_round_trip (void)
   g_assert_true (ss_model_load_weights (other, path, &error));
   g_assert_no_error (error);
   assert_same_nets (net, other);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -402,7 +359,7 @@ static void
 test_bad_file (gconstpointer data)
 {
   const BadCase *bc = data;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "bad.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) net = trained_net (arch, 21);
@@ -436,13 +393,13 @@ test_bad_file (gconstpointer data)
   loaded = ss_model_load (path, NULL, &error);
   g_assert_no_error (error);
   assert_same_nets (net, loaded);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_no_arch (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "state_dict.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) net = trained_net (arch, 5);
@@ -463,7 +420,7 @@ test_no_arch (void)
   g_assert_true (ss_model_load_weights (other, path, &error));
   g_assert_no_error (error);
   assert_same_nets (net, other);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 typedef struct {
@@ -490,7 +447,7 @@ static void
 test_bad_meta (gconstpointer data)
 {
   const BadMetaCase *bc = data;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "meta.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) net = trained_net (arch, 8);
@@ -519,13 +476,13 @@ test_bad_meta (gconstpointer data)
 
   g_assert_null (ss_model_load (path, NULL, &error));
   assert_error_names (error, SS_ERROR, bc->code, path, bc->problem, NULL);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_open_errors (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *missing = g_build_filename (dir, "nowhere", "model.safetensors", NULL);
   g_autofree char *missing_json = g_build_filename (dir, "arch.json", NULL);
   g_autoptr(GError) error = NULL;
@@ -562,13 +519,13 @@ test_open_errors (void)
   g_assert_no_error (error);
   g_assert_nonnull (net);
   g_assert_nonnull (meta);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_truncated (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *cut = g_build_filename (dir, "cut.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
@@ -601,7 +558,7 @@ test_truncated (void)
         g_clear_error (&error);
       }
   }
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -610,7 +567,7 @@ test_truncated (void)
 static void
 test_save_not_a_directory (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *file = g_build_filename (dir, "a-file", NULL);
   g_autofree char *path = g_build_filename (file, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
@@ -622,14 +579,14 @@ test_save_not_a_directory (void)
   g_assert_true (g_file_set_contents (file, "x", 1, NULL));
   g_assert_false (ss_model_save (net, path, NULL, &error));
   assert_error_names (error, SS_ERROR, SS_ERROR_IO, path, "unchanged", NULL);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
-  rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_read_only (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) old_net = trained_net (arch, 1);
@@ -648,7 +605,7 @@ test_save_read_only (void)
   if (access (dir, W_OK) == 0)
     {
       g_chmod (dir, 0700);
-      rm_rf (dir);
+      ss_test_rm_rf (dir);
       g_test_skip ("running as root, a read-only folder is writable; "
                    "/model-file/save/disk-full covers the unchanged old file");
       return;
@@ -658,18 +615,18 @@ test_save_read_only (void)
   g_clear_error (&error);
   g_assert_true (g_file_get_contents (path, &now_bytes, &now_len, NULL));
   g_assert_cmpmem (now_bytes, now_len, old_bytes, old_len);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
   back = ss_model_load (path, NULL, &error);
   g_assert_no_error (error);
   assert_same_nets (back, old_net);
   g_chmod (dir, 0700);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_disk_full (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) old_net = trained_net (arch, 1);
@@ -705,14 +662,14 @@ test_save_disk_full (void)
   }
   g_assert_true (g_file_get_contents (path, &now_bytes, &now_len, NULL));
   g_assert_cmpmem (now_bytes, now_len, old_bytes, old_len);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
-  rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_replaces (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsArch) arch = tiny_arch ();
   g_autoptr(SsNet) a = trained_net (arch, 1);
@@ -725,11 +682,11 @@ test_save_replaces (void)
   g_assert_true (ss_model_save (a, path, NULL, &error));
   g_assert_true (ss_model_save (b, path, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
   back = ss_model_load (path, NULL, &error);
   g_assert_no_error (error);
   assert_same_nets (back, b);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */

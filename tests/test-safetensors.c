@@ -18,49 +18,6 @@
 /* Helpers                                                                                  */
 
 static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_chmod (path, 0700);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("ss-safetensors-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static guint
-count_entries (const char *dir_path)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static void
 assert_view (const SsTensorView *v,
              const char         *name,
              SsDtype             dtype,
@@ -89,7 +46,7 @@ assert_view (const SsTensorView *v,
 static void
 test_roundtrip (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(SsSafetensors) st = NULL;
@@ -159,13 +116,13 @@ test_roundtrip (void)
     g_assert_true (g_file_get_contents (path2, &contents2, &len2, NULL));
     g_assert_cmpmem (contents, len, contents2, len2);
   }
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_roundtrip_empty (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "empty.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(SsSafetensors) st = NULL;
@@ -189,7 +146,7 @@ test_roundtrip_empty (void)
   g_assert_no_error (error);
   g_assert_cmpuint (ss_safetensors_get_n_tensors (st), ==, 1);
   assert_view (ss_safetensors_lookup (st, "nothing"), "nothing", SS_DTYPE_F32, 2, shape0, NULL, 0);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -248,7 +205,7 @@ static void
 test_interop_write (void)
 {
   g_autofree char *ref_path = ss_test_data_path ("torch-sample.safetensors");
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "c-sample.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(GError) error = NULL;
@@ -279,7 +236,7 @@ test_interop_write (void)
   g_assert_true (g_file_get_contents (ref_path, &ref, &ref_len, NULL));
   g_assert_true (g_file_get_contents (path, &mine, &mine_len, NULL));
   g_assert_cmpmem (mine, mine_len, ref, ref_len);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -429,7 +386,7 @@ static void
 test_bad_input (gconstpointer data)
 {
   const BadCase *c = data;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *file = g_strconcat (c->id, ".safetensors", NULL);
   g_autofree char *path = g_build_filename (dir, file, NULL);
 
@@ -437,25 +394,25 @@ test_bad_input (gconstpointer data)
                   "problem; no crash, no allocation beyond the file's size.");
   write_bad_file (path, c);
   assert_load_fails (path, c->code, c->needle);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_bad_io (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *missing = g_build_filename (dir, "missing.safetensors", NULL);
 
   g_test_summary ("A missing file or a directory is an SS_ERROR_IO naming the path.");
   assert_load_fails (missing, SS_ERROR_IO, "No such file");
   assert_load_fails (dir, SS_ERROR_IO, "not a regular file");
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_unpadded_header (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "unpadded.safetensors", NULL);
   g_autoptr(GByteArray) bytes = g_byte_array_new ();
   g_autoptr(SsSafetensors) st = NULL;
@@ -481,7 +438,7 @@ test_unpadded_header (void)
   g_assert_cmpuint (ss_safetensors_get_n_tensors (st), ==, 2);
   assert_view (ss_safetensors_get (st, 0), "a", SS_DTYPE_F32, 1, shape_a, &a, 4);
   assert_view (ss_safetensors_get (st, 1), "b", SS_DTYPE_I64, 1, shape_b, b, 16);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 /* No fsync: thousands of small files. */
@@ -498,7 +455,7 @@ static void
 test_mutations (void)
 {
   g_autofree char *ref_path = ss_test_data_path ("torch-sample.safetensors");
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "mutant.safetensors", NULL);
   g_autofree char *ref = NULL;
   g_autofree char *buf = NULL;
@@ -552,7 +509,7 @@ test_mutations (void)
   g_test_message ("%u mutants loaded, %u refused", n_ok, n_err);
   g_assert_cmpuint (n_ok, >, 0);
   g_assert_cmpuint (n_err, >, 0);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
@@ -607,7 +564,7 @@ assert_save_fails (SsSafetensorsWriter *w,
 static void
 test_save_replace (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) a = writer_with_value (1.0f);
   g_autoptr(SsSafetensorsWriter) b = writer_with_value (2.0f);
@@ -622,16 +579,16 @@ test_save_replace (void)
   g_assert_true (ss_safetensors_writer_save (b, path, &error));
   g_assert_no_error (error);
   assert_file_value (path, 2.0f);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0666 & ~mask);
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_readonly_dir (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) a = writer_with_value (1.0f);
   g_autoptr(SsSafetensorsWriter) b = writer_with_value (2.0f);
@@ -678,7 +635,7 @@ test_save_readonly_dir (void)
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       if (verdict == 'S')
         {
-          rm_rf (dir);
+          ss_test_rm_rf (dir);
           g_test_skip ("running as root and cannot drop privileges to test folder permissions");
           return;
         }
@@ -686,14 +643,14 @@ test_save_readonly_dir (void)
       g_assert_cmpint (verdict, ==, '0');
     }
   assert_file_value (path, 1.0f);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
-  rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_missing_dir (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *sub = g_build_filename (dir, "nope", NULL);
   g_autofree char *path = g_build_filename (sub, "model.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) w = writer_with_value (1.0f);
@@ -701,14 +658,14 @@ test_save_missing_dir (void)
   g_test_summary ("Saving into a folder that does not exist fails with SS_ERROR_IO.");
   assert_save_fails (w, path);
   g_assert_false (g_file_test (sub, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (count_entries (dir), ==, 0);
-  rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 0);
+  ss_test_rm_rf (dir);
 }
 
 static void
 test_save_over_directory (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *inner = g_build_filename (path, "keep", NULL);
   g_autoptr(SsSafetensorsWriter) w = writer_with_value (1.0f);
@@ -720,9 +677,9 @@ test_save_over_directory (void)
   g_file_set_contents (inner, "old", 3, &error);
   g_assert_no_error (error);
   assert_save_fails (w, path);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
   g_assert_true (g_file_test (inner, G_FILE_TEST_IS_REGULAR));
-  rm_rf (dir);
+  ss_test_rm_rf (dir);
 }
 
 static void
