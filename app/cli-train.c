@@ -313,10 +313,11 @@ cli_train (CliOptions *opts,
   job.tty = isatty (STDERR_FILENO);
   g_unix_signal_add (SIGINT, on_sigint, &job);
 
-  fprintf (stderr, "training %s on %s (%" G_GSIZE_FORMAT " images), %d epochs, batch %d, "
+  fprintf (stderr, "training %s on %s (%" G_GSIZE_FORMAT " images), %d epoch%s, batch %d, "
            "lr %g (%s), %d threads, seed %" G_GINT64_FORMAT "\n",
            ss_arch_get_name (ss_net_get_arch (net)), ss_dataset_get_name (train),
-           ss_dataset_get_size (train), opts->epochs, opts->batch, opts->lr,
+           ss_dataset_get_size (train), opts->epochs, opts->epochs == 1 ? "" : "s", opts->batch,
+           opts->lr,
            opts->schedule ? opts->schedule : "cosine", ss_net_get_n_threads (net), opts->seed);
   thread = g_thread_new ("train", train_thread, &job);
   g_main_loop_run (loop);
