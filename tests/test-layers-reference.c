@@ -39,7 +39,8 @@ test_threads (gconstpointer data)
   g_autofree float *out1 = g_new (float, l->out_len);
   g_autofree float *out = g_new (float, l->out_len);
   g_autofree float *again = g_new (float, l->out_len);
-  float *g0[LAYER_MAX_T] = { NULL }, *g1[LAYER_MAX_T] = { NULL }, *g[LAYER_MAX_T] = { NULL }, *h[LAYER_MAX_T] = { NULL };
+  float *g0[LAYER_MAX_T] = { NULL }, *g1[LAYER_MAX_T] = { NULL };
+  float *g[LAYER_MAX_T] = { NULL }, *h[LAYER_MAX_T] = { NULL };
 
   g_test_summary ("n_threads = 1, 2, 3 give bit-identical forwards and backwards within 1e-6; "
                   "two runs with the same n_threads are bit-identical.");
@@ -164,7 +165,6 @@ test_reference (gconstpointer data)
       g_free (g[k]);
     }
 }
-
 
 /* ---- tables -------------------------------------------------------------------------------- */
 

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Writes tests/data/layers.safetensors, PyTorch's answers for tests/test-layers.c.
+"""Writes tests/data/layers.safetensors, PyTorch's answers for tests/test-layers-reference.c.
 
     /usr/bin/python3 tests/reference/gen-layers.py
 
 (/usr/bin/python3 is Debian's interpreter with python3-torch 1.13.)  For every case of
-ref_specs[] in tests/test-layers.c (keep the two tables in sync) the file holds, under
+ref_specs[] in tests/test-layers-reference.c (keep the two tables in sync) the file holds, under
 "<layer>/<case>/<what>":
 
     x, w, b / gamma, beta     inputs and parameters (float32)
@@ -57,7 +57,7 @@ def run(case, module_fn, x, params, grad_names):
         put(case, **{pname: p, gname: p.grad})
 
 
-# Conv2d: (name, n, c, h, w, o, k, s, p, bias); as ref_specs[] in tests/test-layers.c
+# Conv2d: (name, n, c, h, w, o, k, s, p, bias); as ref_specs[] in tests/test-layers-reference.c
 for name, n, c, h, w, o, k, s, p, bias in [
     ("3x3-s1-p1", 2, 3, 6, 5, 4, 3, 1, 1, True),
     ("3x3-s2-p1", 2, 3, 7, 6, 4, 3, 2, 1, False),

@@ -70,7 +70,7 @@ The engine-made model (engine → PyTorch interop)
 tests/data/engine-tiny.safetensors and engine-tiny-logits.safetensors are written by the
 engine, not by this script:
 
-    BUILDDIR/tests/test-net --write-engine-model tests/data     (e.g. build-h4/tests/test-net)
+    BUILDDIR/tests/test-net-runs --write-engine-model tests/data    (BUILDDIR e.g. build-h4)
 
 builds the tiny architecture from net-tiny.safetensors' metadata, trains it for three SGD
 steps on seeded random data (so weights, running statistics and num_batches_tracked = 3 are
@@ -517,7 +517,7 @@ def check_engine_model():
     path = os.path.join(DATA, "engine-tiny.safetensors")
     io_path = os.path.join(DATA, "engine-tiny-logits.safetensors")
     if not (os.path.exists(path) and os.path.exists(io_path)):
-        print("MISSING %s: run BUILDDIR/tests/test-net --write-engine-model tests/data" % path)
+        print("MISSING %s: run BUILDDIR/tests/test-net-runs --write-engine-model tests/data" % path)
         return False
     ok = True
     tensors = sstio.load_file(path)
