@@ -9,7 +9,7 @@ set -eu
 
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config libglib2.0-dev libjson-glib-dev zlib1g-dev
+PACKAGES="meson ninja-build gcc pkg-config libglib2.0-dev libjson-glib-dev zlib1g-dev libpng-dev
   libopenblas-dev dataset-fashion-mnist"
 # PyTorch is used by the benchmark comparison only; the committed fixtures need no PyTorch.
 BENCH_PACKAGES="python3-torch python3-numpy"

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-train.h"
 
 static const struct {
   const char *name;
@@ -17,6 +18,9 @@ static const struct {
   { "train", cli_train, "train a model on a data set" },
   { "eval", cli_eval, "test loss and accuracy of a model" },
   { "bench", cli_bench, "training and inference speed, GFLOP/s per conv layer" },
+  { "saliency", cli_saliency, "Grad-CAM heatmaps of chosen samples and layers as PNG" },
+  { "entropy", cli_entropy, "layer entropy profile: saliency AME, null, ΔH per layer" },
+  { "infoplane", cli_infoplane, "information-plane points I(X;T), I(T;Y) per layer" },
 };
 
 static void
@@ -38,7 +42,8 @@ cli_parse_options (CliOptions         *opts,
 {
   const GOptionEntry common[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &opts->model,
-      "Built-in architecture, architecture .json or model .safetensors", "NAME|FILE" },
+      "Built-in architecture, architecture .json or model .safetensors (default: the shipped "
+      "trained fmnist-vgg; train: a fresh fmnist-vgg)", "NAME|FILE" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &opts->weights,
       "Load a state_dict .safetensors into the named architecture", "FILE" },
     { "data", 'd', 0, G_OPTION_ARG_STRING, &opts->data,
@@ -97,13 +102,36 @@ cli_load_data (const CliOptions *opts,
   return ss_dataset_load (cli_data_spec (opts, model_dataset), train, error);
 }
 
+gboolean
+cli_check_fits (const SsNet     *net,
+                const SsDataset *ds,
+                GError         **error)
+{
+  return ss_check_data_fits (net, ds, error);
+}
+
+/* The model commands open when --model is not given: the shipped trained fmnist-vgg (from the
+ * source tree when run from a build, else from the installed data), else a fresh one. */
+static const char *
+default_model (void)
+{
+  static const char *const candidates[] = {
+    SS_SOURCE_DATADIR "/fmnist-vgg.safetensors",
+    SS_PKGDATADIR "/fmnist-vgg.safetensors",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+      return candidates[i];
+  return "fmnist-vgg";
+}
+
 SsNet *
 cli_open_model (const CliOptions *opts,
                 const SsDataset  *ds,
                 GHashTable      **metadata,
                 GError          **error)
 {
-  const char *spec = opts->model ? opts->model : "fmnist-vgg";
+  const char *spec = opts->model ? opts->model : default_model ();
   int c = 0, h = 0, w = 0, k = 10;
   g_autoptr(SsNet) net = NULL;
 

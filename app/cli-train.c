@@ -255,6 +255,9 @@ cli_train (CliOptions *opts,
 
   if (!cli_parse_options (opts, "train", "train a model", entries, &argc, &argv))
     return 2;
+  /* Training starts from fresh weights unless a model file is named. */
+  if (opts->model == NULL)
+    opts->model = g_strdup ("fmnist-vgg");
 
   if (opts->model != NULL && g_str_has_suffix (opts->model, ".safetensors"))
     {

@@ -38,6 +38,9 @@ int  cli_info  (CliOptions *opts, int argc, char **argv);
 int  cli_train (CliOptions *opts, int argc, char **argv);
 int  cli_eval  (CliOptions *opts, int argc, char **argv);
 int  cli_bench (CliOptions *opts, int argc, char **argv);
+int  cli_saliency (CliOptions *opts, int argc, char **argv);
+int  cli_entropy (CliOptions *opts, int argc, char **argv);
+int  cli_infoplane (CliOptions *opts, int argc, char **argv);
 
 /* Parses the options common to every subcommand plus extra (may be NULL) from argv; prints the
  * error and returns FALSE on bad usage. */
@@ -52,6 +55,8 @@ SsDataset *cli_load_data     (const CliOptions *opts, const char *model_dataset,
  * --weights and --threads. metadata receives the model file's entries. Transfer full. */
 SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHashTable **metadata,
                               GError **error);
+/* ss_check_data_fits, for commands that read data for a model. */
+gboolean   cli_check_fits    (const SsNet *net, const SsDataset *ds, GError **error);
 /* The dataset a model file says it was trained on, or NULL. */
 const char *cli_model_dataset (GHashTable *metadata);
 /* Prints builder's document on stdout. */

@@ -181,6 +181,98 @@ test_cli_sigint (void)
                             "\"interrupted\":true"));
 }
 
+static void
+test_cli_saliency (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *data = fmnist_spec ();
+  g_autofree char *dir = g_build_filename (g_get_tmp_dir (), "sal", NULL);
+  g_autofree char *csv = NULL, *csv_path = g_build_filename (dir, "grid.csv", NULL);
+  g_autofree char *grid = g_build_filename (dir, "grid.png", NULL);
+  g_autofree char *tile = g_build_filename (dir, "sample-3-pool1.png", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  JsonObject *root;
+
+  g_test_summary ("saliency writes a PNG per sample and layer, a grid and a CSV naming its "
+                  "tiles; unknown layers and bad options are clear errors.");
+  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--samples", "3,8",
+                            "--layers", "conv1,pool1,relu4", "--colormap", "inferno",
+                            "--out-dir", dir, "--json", NULL), ==, 0);
+  root = parse_object (parser, out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "classes")), ==,
+                    2);
+  /* 2 samples × (input, vanilla, 3 layers) tiles + grid + csv */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "files")), ==,
+                    12);
+  g_assert_true (g_file_test (grid, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (tile, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  lines = g_strsplit (g_strstrip (csv), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 2 * 5);
+  g_assert_true (g_str_has_prefix (lines[5], "0,4,3,"));
+  g_assert_nonnull (strstr (lines[5], ",relu4,activation,14,14"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--layers", "fc9",
+                            "--out-dir", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "“fc9” is not a saliency layer"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--samples", "10000",
+                            "--out-dir", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--samples"));
+}
+
+static void
+test_cli_entropy_infoplane (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *data = fmnist_spec ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser2 = json_parser_new ();
+  JsonArray *layers, *random;
+  JsonObject *root;
+
+  g_test_summary ("entropy prints a profile per saliency layer (AME and its null in [0, 1], "
+                  "pooling marked type I, conv type II, random weights beside); infoplane "
+                  "prints non-negative MI per layer.");
+  g_assert_cmpint (run_cli (&out, &err, "entropy", "--data", data, "--samples", "8",
+                            "--random", "--json", NULL), ==, 0);
+  root = parse_object (parser, out);
+  layers = json_object_get_array_member (root, "layers");
+  random = json_object_get_array_member (root, "random_weights");
+  g_assert_cmpuint (json_array_get_length (layers), ==, json_array_get_length (random));
+  g_assert_cmpuint (json_array_get_length (layers), ==, 11);
+  for (guint i = 0; i < json_array_get_length (layers); i++)
+    {
+      JsonObject *l = json_array_get_object_element (layers, i);
+      const char *kind = json_object_get_string_member (l, "kind");
+      const char *step = json_object_get_string_member (l, "step");
+      if (json_object_get_int_member (l, "valid_samples") == 0)
+        continue;   /* a 1×1 map after flatten: no AME */
+      g_assert_cmpfloat (json_object_get_double_member (l, "saliency_ame_mean"), >=, 0);
+      g_assert_cmpfloat (json_object_get_double_member (l, "saliency_ame_mean"), <=, 1);
+      g_assert_cmpfloat (json_object_get_double_member (l, "null_ame_mean"), >=, 0);
+      g_assert_cmpfloat (json_object_get_double_member (l, "null_ame_mean"), <=, 1);
+      g_assert_cmpstr (step, ==, g_str_equal (kind, "pooling") ? "I"
+                                 : g_str_equal (kind, "conv") ? "II" : "");
+    }
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "infoplane", "--data", data, "--samples", "8",
+                            "--json", NULL), ==, 0);
+  root = parse_object (parser2, out);
+  layers = json_object_get_array_member (root, "layers");
+  g_assert_cmpuint (json_array_get_length (layers), ==, 11);
+  for (guint i = 0; i < json_array_get_length (layers) - 1; i++)
+    {
+      JsonObject *l = json_array_get_object_element (layers, i);
+      g_assert_cmpfloat (json_object_get_double_member (l, "i_xt_bits"), >=, 0);
+      g_assert_cmpfloat (json_object_get_double_member (l, "i_ty_bits"), >=, 0);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -189,5 +281,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/errors", test_cli_errors);
   g_test_add_func ("/cli/train-eval", test_cli_train_eval);
   g_test_add_func ("/cli/sigint", test_cli_sigint);
+  g_test_add_func ("/cli/saliency", test_cli_saliency);
+  g_test_add_func ("/cli/entropy-infoplane", test_cli_entropy_infoplane);
   return g_test_run ();
 }

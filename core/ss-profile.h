@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The layer entropy profile (thesis Tables 2.1–2.3) and the information plane (SPEC §3) of a
+ * model over N samples of a data set: for every saliency layer (ss-gradcam.h), the mean and
+ * standard deviation of its Grad-CAM maps' AME, their null baseline, the mean per-channel AME of
+ * its activations, the change from the layer before (ΔH: what the thesis's interpretant
+ * extracts, §2.1.2) and the kind of step, plus I(X;T) and I(T;Y) in bits. */
+
+#include <gio/gio.h>
+
+#include "ss-dataset.h"
+#include "ss-entropy.h"
+#include "ss-gradcam.h"
+#include "ss-net.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int      n_samples;          /* N (default 50), drawn with seed from the data set */
+  guint64  seed;               /* default 1 */
+  SsAmeOptions ame;            /* bins (default 256), Miller–Madow, radius */
+  guint    null_permutations;  /* default 8 */
+  int      mi_bins;            /* B_mi (default 32) */
+} SsProfileOptions;
+
+typedef enum {
+  SS_STEP_NONE,      /* the first layer, or a ReLU / block output */
+  SS_STEP_TYPE_I,    /* pooling: type I superization */
+  SS_STEP_TYPE_II,   /* convolution: type II superization */
+} SsStepKind;
+
+typedef struct {
+  int            node;
+  const char    *name;         /* borrowed from the net's architecture */
+  SsSaliencyKind kind;
+  SsStepKind     step;
+  int            c, h, w;      /* the layer's output shape */
+  int            n_valid;      /* samples whose saliency AME is defined (maps larger than 1×1) */
+  int            n_constant;   /* of those, maps that were constant (AME 0 by SPEC §1) */
+  double         saliency_mean;   /* NAN when n_valid is 0 */
+  double         saliency_sd;     /* population */
+  double         null_mean;       /* mean over samples of the permutation baseline */
+  double         activation_mean; /* mean over samples of the per-channel AME of the output */
+  double         delta;           /* saliency_mean − the previous layer's; NAN for the first */
+  gboolean       bias_dominated;  /* neighbour pairs < B² (SPEC §1's small-map note) */
+  int            bins;            /* B used for this layer's maps */
+  double         i_xt;            /* I(X;T), bits */
+  double         i_ty;            /* I(T;Y), bits */
+} SsLayerProfile;
+
+void         ss_profile_options_init (SsProfileOptions *opt);
+const char  *ss_step_kind_name       (SsStepKind step);   /* "", "I", "II" */
+
+/* The profile of net over opt->n_samples samples of ds: an array of SsLayerProfile, one per
+ * saliency layer in node order (transfer full: g_array_unref). Runs net in evaluation mode;
+ * its weights are untouched. */
+GArray      *ss_profile_compute      (SsNet *net, const SsDataset *ds,
+                                      const SsProfileOptions *opt, GCancellable *cancellable,
+                                      GError **error);
+
+G_END_DECLS
