@@ -12,7 +12,7 @@
  *   cc    (N + 1)  count-of-counts: cc[c] = bins holding c items; all zero between uses
  *   marg  (B)      histogram of q for H0
  *   hist  (B²)     dense joint histogram, key a·B + b            (SS_AME_HIST_DENSE)
- *         (2·T)    or hash slots {key + 1, count}, 0 = empty     (SS_AME_HIST_HASH)
+ *         (2·T)    or hash slots {key, count}, count 0 = empty   (SS_AME_HIST_HASH)
  * Every histogram holds at most N distinct keys and T ≥ 2N, so the load stays ≤ 1/2.
  *
  * Entropy of a histogram of n items, in nats: H = ln n − (1/n)·Σ_c cc[c]·c·ln c, the sum taken
@@ -271,21 +271,21 @@ hash_add (guint32 *table,
           int      shift,
           guint32  key)
 {
-  const guint32 tag = key + 1;
-  guint32 s = (tag * 0x9E3779B1u) >> shift;
+  /* A slot is empty while its count is 0, so every 32-bit key is usable (B up to 65536). */
+  guint32 s = ((key + 1) * 0x9E3779B1u) >> shift;
 
   for (;;)
     {
       guint32 *e = table + 2 * (gsize) s;
-      if (e[0] == tag)
+      if (e[1] == 0)
         {
-          e[1]++;
+          e[0] = key;
+          e[1] = 1;
           return;
         }
-      if (e[0] == 0)
+      if (e[0] == key)
         {
-          e[0] = tag;
-          e[1] = 1;
+          e[1]++;
           return;
         }
       s = (s + 1) & mask;

@@ -55,7 +55,7 @@ G_BEGIN_DECLS
 
 #define SS_AME_BINS_AUTO                  0
 #define SS_AME_BINS_DEFAULT               256
-#define SS_AME_BINS_MAX                   4096
+#define SS_AME_BINS_MAX                   65536
 #define SS_AME_NULL_PERMUTATIONS_DEFAULT  8
 /* Largest H·W accepted (the codes and counts are 32-bit). */
 #define SS_AME_MAX_CELLS                  (1u << 28)

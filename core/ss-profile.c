@@ -182,9 +182,11 @@ ss_profile_compute (SsNet                  *net,
 
   g_return_val_if_fail (net != NULL && ds != NULL && opt != NULL, NULL);
 
-  if (opt->n_samples < 1)
+  if (opt->n_samples < 1 || (gsize) opt->n_samples > size)
     {
-      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT, "the profile needs at least one sample");
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "the profile needs 1 to %" G_GSIZE_FORMAT " samples (the size of %s), not %d",
+                   size, ss_dataset_get_name (ds), opt->n_samples);
       return NULL;
     }
   if (!ss_ame_options_check (&opt->ame, error) || !ss_check_data_fits (net, ds, error) ||
@@ -192,7 +194,7 @@ ss_profile_compute (SsNet                  *net,
     return NULL;
 
   /* N samples from a seeded shuffle, the same for every model compared. */
-  n = (int) MIN ((gsize) opt->n_samples, size);
+  n = opt->n_samples;
   ss_rng_seed (&rng, opt->seed);
   order = g_new (guint32, size);
   for (gsize i = 0; i < size; i++)

@@ -54,7 +54,9 @@ const char  *ss_step_kind_name       (SsStepKind step);   /* "", "I", "II" */
 
 /* The profile of net over opt->n_samples samples of ds: an array of SsLayerProfile, one per
  * saliency layer in node order (transfer full: g_array_unref). Runs net in evaluation mode;
- * its weights are untouched. */
+ * its weights are untouched. SS_ERROR_ARGUMENT for more samples than ds holds or bad options,
+ * SS_ERROR_SHAPE if ds does not fit net.
+ * I(X;T) pairs T with the first saliency layer, I(T;Y) with the deepest one larger than 1×1. */
 GArray      *ss_profile_compute      (SsNet *net, const SsDataset *ds,
                                       const SsProfileOptions *opt, GCancellable *cancellable,
                                       GError **error);
