@@ -202,10 +202,21 @@ print_profile_table (GArray           *trained,
           printf ("\n");
           continue;
         }
-      printf ("%-18s %-10s %-10s %6.3f ± %5.3f %6.3f %6.3f %+7.3f %4s%s", lp->name,
+      if (lp->n_valid == 0)
+        {
+          /* A 1×1 map (after flatten or global pooling) has no AME (SPEC §1). */
+          printf ("%-18s %-10s %-10s %15s\n", lp->name, ss_saliency_kind_name (lp->kind), shape,
+                  "n/a (1×1)");
+          continue;
+        }
+      printf ("%-18s %-10s %-10s %6.3f ± %5.3f %6.3f %6.3f ", lp->name,
               ss_saliency_kind_name (lp->kind), shape, lp->saliency_mean, lp->saliency_sd,
-              lp->null_mean, lp->activation_mean, lp->delta, ss_step_kind_name (lp->step),
-              lp->bias_dominated ? " *" : "  ");
+              lp->null_mean, lp->activation_mean);
+      if (isnan (lp->delta))
+        printf ("%7s", "");
+      else
+        printf ("%+7.3f", lp->delta);
+      printf (" %4s%s", ss_step_kind_name (lp->step), lp->bias_dominated ? " *" : "  ");
       if (rp)
         printf ("   %6.3f (%5.3f)", rp->saliency_mean, rp->null_mean);
       printf ("\n");
