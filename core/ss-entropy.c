@@ -449,6 +449,12 @@ prepare (Work               *wk,
 {
   if (!ss_ame_options_check (opt, error))
     return FALSE;
+  if (h < 1 || w < 1)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "A %d×%d map has no cells: the entropy needs at least one", h, w);
+      return FALSE;
+    }
   if ((guint64) h * (guint64) w > SS_AME_MAX_CELLS)
     {
       g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
@@ -514,7 +520,6 @@ ss_ame_compute_mode (SsAmeResult        *res,
   gsize need;
 
   g_return_val_if_fail (res != NULL && x != NULL && opt != NULL && scratch != NULL, FALSE);
-  g_return_val_if_fail (h > 0 && w > 0, FALSE);
 
   if (!prepare (&wk, &need, h, w, opt, mode, scratch, error))
     return FALSE;
@@ -556,7 +561,6 @@ ss_ame_null (SsAmeNull          *res,
 
   g_return_val_if_fail (res != NULL && x != NULL && opt != NULL && scratch != NULL, FALSE);
   g_return_val_if_fail (rng != NULL, FALSE);
-  g_return_val_if_fail (h > 0 && w > 0, FALSE);
 
   if (n_permutations == 0)
     {
@@ -611,7 +615,11 @@ ss_ame_compute_channels (SsAmeChannels      *res,
   double sum = 0.0;
 
   g_return_val_if_fail (res != NULL && x != NULL && opt != NULL && scratch != NULL, FALSE);
-  g_return_val_if_fail (c > 0 && h > 0 && w > 0, FALSE);
+  if (c < 1)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT, "A map with %d channels has no cells", c);
+      return FALSE;
+    }
 
   if (!prepare (&wk, &need, h, w, opt, SS_AME_HIST_AUTO, scratch, error))
     return FALSE;

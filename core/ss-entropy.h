@@ -129,7 +129,8 @@ int      ss_ame_resolve_bins  (const SsAmeOptions *opt, int h, int w);
 gsize    ss_ame_scratch_size  (int h, int w, const SsAmeOptions *opt);
 
 /* res receives the AME (SDE) of x (H, W).  Returns FALSE with SS_ERROR_ARGUMENT only for invalid
- * options or a map above SS_AME_MAX_CELLS; degenerate maps return TRUE and say so in status.
+ * options, a map without cells (H or W < 1) or one above SS_AME_MAX_CELLS; degenerate maps
+ * return TRUE and say so in status.
  * scratch: scratch_size ≥ ss_ame_scratch_size (h, w, opt) bytes, contents undefined after. */
 gboolean ss_ame_compute       (SsAmeResult        *res,
                                const float        *x,

@@ -165,8 +165,8 @@ test_profile_errors (void)
   GArray *p;
   SsProfileOptions opt;
 
-  g_test_summary ("More samples than the data set, bad bins, and data that do not fit the model "
-                  "are clear errors.");
+  g_test_summary ("More samples than the data set, bad bins, data that do not fit the model and "
+                  "maps without cells are clear errors.");
   ss_profile_options_init (&opt);
   opt.n_samples = 10001;
   p = ss_profile_compute (net, ds, &opt, NULL, &error);
@@ -195,6 +195,17 @@ test_profile_errors (void)
   opt.ame.bins = 256;
   g_assert_null (ss_profile_compute (other, ds, &opt, NULL, &error));
   g_assert_error (error, SS_ERROR, SS_ERROR_SHAPE);
+  g_clear_error (&error);
+
+  /* A map without cells is an error, not a crash. */
+  {
+    SsAmeResult r;
+    float cell = 0;
+    guint8 scratch[64];
+    g_assert_false (ss_ame_compute (&r, &cell, 0, 5, &opt.ame, scratch, sizeof scratch, &error));
+    g_assert_error (error, SS_ERROR, SS_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "no cells"));
+  }
 }
 
 int
