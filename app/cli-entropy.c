@@ -85,6 +85,10 @@ compute_profiles (CliOptions        *opts,
       ss_net_set_n_threads (fresh, ss_net_get_n_threads (net));
       if ((*random = ss_profile_compute (fresh, test, opt, NULL, error)) == NULL)
         return FALSE;
+      /* Names are borrowed from the net; fresh goes, the trained net (same layers) stays. */
+      for (guint l = 0; l < (*random)->len; l++)
+        g_array_index (*random, SsLayerProfile, l).name =
+          g_array_index (*trained, SsLayerProfile, l).name;
     }
   *net_out = g_steal_pointer (&net);
   return TRUE;
