@@ -138,6 +138,8 @@ add_layer_json (JsonBuilder          *b,
       json_builder_add_string_value (b, ss_step_kind_name (lp->step));
       json_builder_set_member_name (b, "valid_samples");
       json_builder_add_int_value (b, lp->n_valid);
+      json_builder_set_member_name (b, "zero_maps");
+      json_builder_add_int_value (b, lp->n_constant);
       json_builder_set_member_name (b, "bins");
       json_builder_add_int_value (b, lp->bins);
       json_builder_set_member_name (b, "bias_dominated");
@@ -184,11 +186,11 @@ print_profile_table (GArray           *trained,
 {
   if (csv)
     printf ("layer,kind,c,h,w,saliency_ame_mean,saliency_ame_sd,null_ame_mean,"
-            "activation_ame_mean,delta,step,bias_dominated%s\n",
+            "activation_ame_mean,delta,step,bias_dominated,bins,valid_maps,zero_maps%s\n",
             random ? ",random_saliency_ame_mean,random_null_ame_mean" : "");
   else
-    printf ("%-18s %-10s %-10s %-15s %6s %6s %7s %4s%s\n", "layer", "kind", "shape",
-            "saliency AME", "null", "activ", "ΔH", "step",
+    printf ("%-18s %-10s %-10s %-15s %6s %6s %7s %4s %5s %4s%s\n", "layer", "kind", "shape",
+            "saliency AME", "null", "activ", "ΔH", "step", "  B", "zero",
             random ? "   random-weights AME (null)" : "");
   for (guint l = 0; l < trained->len; l++)
     {
@@ -197,10 +199,11 @@ print_profile_table (GArray           *trained,
       g_autofree char *shape = g_strdup_printf ("%dx%dx%d", lp->c, lp->h, lp->w);
       if (csv)
         {
-          printf ("%s,%s,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s", lp->name,
+          printf ("%s,%s,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%d,%d,%d", lp->name,
                   ss_saliency_kind_name (lp->kind), lp->c, lp->h, lp->w, lp->saliency_mean,
                   lp->saliency_sd, lp->null_mean, lp->activation_mean, lp->delta,
-                  ss_step_kind_name (lp->step), lp->bias_dominated ? "true" : "false");
+                  ss_step_kind_name (lp->step), lp->bias_dominated ? "true" : "false", lp->bins,
+                  lp->n_valid, lp->n_constant);
           if (rp)
             printf (",%.6f,%.6f", rp->saliency_mean, rp->null_mean);
           printf ("\n");
@@ -220,16 +223,19 @@ print_profile_table (GArray           *trained,
         printf ("%7s", "");
       else
         printf ("%+7.3f", lp->delta);
-      printf (" %4s%s", ss_step_kind_name (lp->step), lp->bias_dominated ? " *" : "  ");
+      printf (" %4s %5d %4d%s", ss_step_kind_name (lp->step), lp->bins, lp->n_constant,
+              lp->bias_dominated ? " *" : "  ");
       if (rp)
         printf ("   %6.3f (%5.3f)", rp->saliency_mean, rp->null_mean);
       printf ("\n");
     }
   if (!csv)
-    printf ("\n%d samples, B = %d%s, plug-in%s; null = mean AME of the map with its cells "
-            "permuted (%u permutations); * = fewer neighbour pairs than B² (bias-dominated "
-            "estimate, SPEC §1); step I = pooling (type I superization), II = conv (type II)\n",
-            opt->n_samples, opt->ame.bins, opt->ame.bins == SS_AME_BINS_AUTO ? " (auto)" : "",
+    printf ("\n%d samples, B = %s, plug-in%s; null = mean AME of the map with its cells "
+            "permuted (%u permutations); zero = maps that are all zero (constant: AME 0 by "
+            "SPEC §1); * = fewer neighbour pairs than B² (bias-dominated estimate, SPEC §1); "
+            "step I = pooling (type I superization), II = conv (type II)\n",
+            opt->n_samples, opt->ame.bins == SS_AME_BINS_AUTO ? "auto (per layer: column B)"
+                                                              : "the B column",
             opt->ame.miller_madow ? " + Miller–Madow" : "", opt->null_permutations);
 }
 
@@ -272,13 +278,20 @@ run (CliOptions *opts,
     print_json (net, &opt, trained, random, infoplane);
   else if (infoplane)
     {
-      printf (a.csv ? "layer,i_xt_bits,i_ty_bits\n" : "%-18s %10s %10s\n", "layer", "I(X;T)",
-              "I(T;Y)");
+      if (a.csv)
+        printf ("layer,i_xt_bits,i_ty_bits%s\n",
+                random ? ",random_i_xt_bits,random_i_ty_bits" : "");
+      else
+        printf ("%-18s %10s %10s%s\n", "layer", "I(X;T)", "I(T;Y)",
+                random ? "   random I(X;T)  I(T;Y)" : "");
       for (guint l = 0; l < trained->len; l++)
         {
           const SsLayerProfile *lp = &g_array_index (trained, SsLayerProfile, l);
-          printf (a.csv ? "%s,%.6f,%.6f\n" : "%-18s %10.4f %10.4f\n", lp->name, lp->i_xt,
-                  lp->i_ty);
+          const SsLayerProfile *rp = random ? &g_array_index (random, SsLayerProfile, l) : NULL;
+          printf (a.csv ? "%s,%.6f,%.6f" : "%-18s %10.4f %10.4f", lp->name, lp->i_xt, lp->i_ty);
+          if (rp)
+            printf (a.csv ? ",%.6f,%.6f" : "   %14.4f %7.4f", rp->i_xt, rp->i_ty);
+          printf ("\n");
         }
     }
   else
