@@ -37,6 +37,7 @@ backward_work (const SsNode *node)
   return node->inputs[0] == SS_NODE_INPUT ? 1 : 2;
 }
 
+
 static double
 now_seconds (void)
 {
@@ -48,12 +49,21 @@ cli_bench (CliOptions *opts,
            int         argc,
            char      **argv)
 {
+  gboolean ame = FALSE, profile_phases = FALSE;
+  int profile_repeats = 5;
   const GOptionEntry entries[] = {
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Training batch (default 64)", "N" },
     { "infer-batch", 0, 0, G_OPTION_ARG_INT, &opts->infer_batch,
       "Inference batch (default 256)", "N" },
     { "iterations", 'i', 0, G_OPTION_ARG_INT, &opts->iterations,
       "Timed iterations of each (default 20; the median is reported)", "N" },
+    { "ame", 0, 0, G_OPTION_ARG_NONE, &ame,
+      "Instead: AME maps/s (28², 56², 224², B = 256, one thread; --iterations repeats) and the "
+      "entropy profile's wall time", NULL },
+    { "profile-repeats", 0, 0, G_OPTION_ARG_INT, &profile_repeats,
+      "With --ame: timed profiles after one warm-up (default 5; 0 skips the profile)", "N" },
+    { "profile-phases", 0, 0, G_OPTION_ARG_NONE, &profile_phases,
+      "With --ame: also time the profile's phases one by one", NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -78,6 +88,15 @@ cli_bench (CliOptions *opts,
     {
       fprintf (stderr, "supersign-cli bench: --batch ≥ 2, --infer-batch ≥ 1, --iterations ≥ 1\n");
       return 2;
+    }
+  if (ame)
+    {
+      if (profile_repeats < 0 || profile_repeats > 1000)
+        {
+          fprintf (stderr, "supersign-cli bench: --profile-repeats from 0 to 1000\n");
+          return 2;
+        }
+      return cli_bench_ame (opts, profile_repeats, profile_phases);
     }
   if ((net = cli_open_model (opts, NULL, NULL, &error)) == NULL)
     return cli_fail (error);

@@ -39,6 +39,8 @@ int  cli_train (CliOptions *opts, int argc, char **argv);
 int  cli_eval  (CliOptions *opts, int argc, char **argv);
 int  cli_bench (CliOptions *opts, int argc, char **argv);
 int  cli_saliency (CliOptions *opts, int argc, char **argv);
+/* bench --ame (cli-bench-ame.c): AME throughput and the layer profile's time. */
+int  cli_bench_ame (CliOptions *opts, int profile_repeats, gboolean phases);
 int  cli_entropy (CliOptions *opts, int argc, char **argv);
 int  cli_infoplane (CliOptions *opts, int argc, char **argv);
 
