@@ -171,32 +171,23 @@ ss_ame_scratch_size (int                 h,
   return ss_ame_scratch_size_mode (h, w, opt, SS_AME_HIST_AUTO);
 }
 
-/* Entropy in nats of the n items counted in counts[0], counts[stride], … (n_slots slots).
- * cc (n + 1) must be zero on entry and is zero again on return.  *occupied receives m. */
+/* Entropy in nats of n items from their count-of-counts cc (n + 1): cc[c] bins hold c items,
+ * for c ≤ cmax, and m bins are occupied. cc is zero again on return (cc[0] and cc[1] too, which
+ * callers may leave dirty).  *occupied receives m. */
 static double
-entropy_nats (const guint32 *counts,
-              gsize          n_slots,
-              gsize          stride,
-              guint32       *cc,
-              guint64        n,
-              gboolean       miller_madow,
-              guint         *occupied)
+entropy_from_cc (guint32 *cc,
+                 guint32  cmax,
+                 guint    m,
+                 guint64  n,
+                 gboolean miller_madow,
+                 guint   *occupied)
 {
-  guint32 cmax = 0;
-  guint m = 0;
   double sum = 0.0;
   double h;
 
-  for (gsize s = 0; s < n_slots; s++)
-    {
-      const guint32 c = counts[s * stride];
-      if (c != 0)
-        {
-          cc[c]++;
-          m++;
-          cmax = MAX (cmax, c);
-        }
-    }
+  /* Summed over counts in increasing order, so the result depends only on the multiset of
+   * counts: a histogram and its transpose, dense or hashed, give the same bits. */
+  cc[0] = 0;
   cc[1] = 0;
   for (guint32 c = 2; c <= cmax; c++)
     if (cc[c] != 0)
@@ -212,6 +203,33 @@ entropy_nats (const guint32 *counts,
   if (occupied != NULL)
     *occupied = m;
   return h;
+}
+
+/* Entropy in nats of the n items counted in counts[0], counts[stride], … (n_slots slots).
+ * cc (n + 1) must be zero on entry and is zero again on return.  *occupied receives m. */
+static double
+entropy_nats (const guint32 *counts,
+              gsize          n_slots,
+              gsize          stride,
+              guint32       *cc,
+              guint64        n,
+              gboolean       miller_madow,
+              guint         *occupied)
+{
+  guint32 cmax = 0;
+  guint m = 0;
+
+  for (gsize s = 0; s < n_slots; s++)
+    {
+      const guint32 c = counts[s * stride];
+      if (c != 0)
+        {
+          cc[c]++;
+          m++;
+          cmax = MAX (cmax, c);
+        }
+    }
+  return entropy_from_cc (cc, cmax, m, n, miller_madow, occupied);
 }
 
 /* Codes of x (N) into wk->q.  Returns the map's status (OK, CONSTANT or NONFINITE). */
@@ -265,7 +283,8 @@ offset_pairs (int h,
   return rows > 0 && cols > 0 ? (gsize) rows * (gsize) cols : 0;
 }
 
-static inline void
+/* Adds one to key's count; returns the new count. */
+static inline guint32
 hash_add (guint32 *table,
           guint32  mask,
           int      shift,
@@ -281,13 +300,10 @@ hash_add (guint32 *table,
         {
           e[0] = key;
           e[1] = 1;
-          return;
+          return 1;
         }
       if (e[0] == key)
-        {
-          e[1]++;
-          return;
-        }
+        return ++e[1];
       s = (s + 1) & mask;
     }
 }
@@ -306,17 +322,37 @@ joint_nats (Work *wk,
   guint32 *restrict hist = wk->hist;
 
   g_assert (i0 < i1 && j0 < j1);
+  /* The count-of-counts follows every increment (a count going c → c+1 moves one bin from
+   * cc[c] to cc[c+1]), so no pass over all B² or 2T slots is needed afterwards; cc[0] wraps
+   * harmlessly and is reset by entropy_from_cc. */
+  guint32 *restrict cc = wk->cc;
+  guint32 cmax = 0;
+  guint m = 0;
   if (wk->mode == SS_AME_HIST_DENSE)
     {
-      memset (hist, 0, (gsize) bins * bins * sizeof (guint32));
+      /* Zero just the cells these pairs use (the table may hold garbage or a previous map),
+       * instead of all B² of them. */
       for (int i = i0; i < i1; i++)
         {
           const guint32 *ra = wk->q + (gsize) i * w;
           const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
           for (int j = j0; j < j1; j++)
-            hist[ra[j] * bins + rb[j]]++;
+            hist[ra[j] * bins + rb[j]] = 0;
         }
-      return entropy_nats (hist, (gsize) bins * bins, 1, wk->cc, n_pairs, wk->mm, NULL);
+      for (int i = i0; i < i1; i++)
+        {
+          const guint32 *ra = wk->q + (gsize) i * w;
+          const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
+          for (int j = j0; j < j1; j++)
+            {
+              const guint32 c = ++hist[ra[j] * bins + rb[j]];
+              cc[c - 1]--;
+              cc[c]++;
+              m += c == 1;
+              cmax = MAX (cmax, c);
+            }
+        }
+      return entropy_from_cc (cc, cmax, m, n_pairs, wk->mm, NULL);
     }
 
   const guint32 mask = wk->hash_mask;
@@ -327,9 +363,15 @@ joint_nats (Work *wk,
       const guint32 *ra = wk->q + (gsize) i * w;
       const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
       for (int j = j0; j < j1; j++)
-        hash_add (hist, mask, shift, ra[j] * bins + rb[j]);
+        {
+          const guint32 c = hash_add (hist, mask, shift, ra[j] * bins + rb[j]);
+          cc[c - 1]--;
+          cc[c]++;
+          m += c == 1;
+          cmax = MAX (cmax, c);
+        }
     }
-  return entropy_nats (hist + 1, (gsize) mask + 1, 2, wk->cc, n_pairs, wk->mm, NULL);
+  return entropy_from_cc (cc, cmax, m, n_pairs, wk->mm, NULL);
 }
 
 static double
