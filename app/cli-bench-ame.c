@@ -261,28 +261,6 @@ consume (double *sink,
     *sink += v;
 }
 
-static double
-pooled_mi (const SsGradcam *gc,
-           int              a,
-           int              b,
-           SsMiHistogram   *hist)
-{
-  int ah, aw, bh, bw;
-  g_autofree float *resized = NULL;
-
-  ss_gradcam_get_layer_size (gc, a, &ah, &aw);
-  ss_gradcam_get_layer_size (gc, b, &bh, &bw);
-  resized = g_new (float, (gsize) bh * bw);
-  ss_mi_histogram_clear (hist);
-  for (int s = 0; s < ss_gradcam_get_n_samples (gc); s++)
-    {
-      ss_resize_bilinear (resized, bh, bw, ss_gradcam_get_map (gc, a, s), ah, aw);
-      ss_mi_histogram_accumulate (hist, resized, ss_gradcam_get_map (gc, b, s),
-                                  (gsize) bh * bw);
-    }
-  return ss_mi_bits (hist);
-}
-
 /* The steps of ss_profile_compute with default options, each timed. */
 static gboolean
 profile_phases (PhaseTimes      *pt,
@@ -397,8 +375,8 @@ profile_phases (PhaseTimes      *pt,
   t = now_seconds ();
   for (int l = 0; l < n_layers; l++)
     {
-      consume (sink, first >= 0 ? pooled_mi (gc, l, first, hist) : 0);
-      consume (sink, last >= 0 ? pooled_mi (gc, l, last, hist) : 0);
+      consume (sink, first >= 0 ? ss_profile_pooled_mi (gc, l, first, hist) : 0);
+      consume (sink, last >= 0 ? ss_profile_pooled_mi (gc, l, last, hist) : 0);
     }
   pt->seconds[PHASE_MI] = now_seconds () - t;
   return TRUE;

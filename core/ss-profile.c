@@ -137,13 +137,11 @@ activation_stats (GArray                 *profile,
   return TRUE;
 }
 
-/* MI (bits) between layer a's maps resized to layer b's grid and b's maps, pooled over the
- * samples in one joint histogram (SPEC §3). */
-static double
-pooled_mi (const SsGradcam *gc,
-           int              a,
-           int              b,
-           SsMiHistogram   *hist)
+double
+ss_profile_pooled_mi (const SsGradcam *gc,
+                      int              a,
+                      int              b,
+                      SsMiHistogram   *hist)
 {
   int ah, aw, bh, bw;
   g_autofree float *resized = NULL;
@@ -244,8 +242,8 @@ ss_profile_compute (SsNet                  *net,
   for (guint l = 0; l < profile->len; l++)
     {
       SsLayerProfile *lp = &g_array_index (profile, SsLayerProfile, l);
-      lp->i_xt = first >= 0 ? pooled_mi (gc, (int) l, first, hist) : NAN;
-      lp->i_ty = last >= 0 ? pooled_mi (gc, (int) l, last, hist) : NAN;
+      lp->i_xt = first >= 0 ? ss_profile_pooled_mi (gc, (int) l, first, hist) : NAN;
+      lp->i_ty = last >= 0 ? ss_profile_pooled_mi (gc, (int) l, last, hist) : NAN;
     }
   return g_steal_pointer (&profile);
 }

@@ -12,6 +12,7 @@
 #include "ss-dataset.h"
 #include "ss-entropy.h"
 #include "ss-gradcam.h"
+#include "ss-mi.h"
 #include "ss-net.h"
 
 G_BEGIN_DECLS
@@ -60,5 +61,9 @@ const char  *ss_step_kind_name       (SsStepKind step);   /* "", "I", "II" */
 GArray      *ss_profile_compute      (SsNet *net, const SsDataset *ds,
                                       const SsProfileOptions *opt, GCancellable *cancellable,
                                       GError **error);
+
+/* MI (bits) between layer a's Grad-CAM maps resized to layer b's grid and b's maps, pooled over
+ * the samples in one joint histogram (SPEC §3); hist (B_mi bins) is cleared first. */
+double       ss_profile_pooled_mi    (const SsGradcam *gc, int a, int b, SsMiHistogram *hist);
 
 G_END_DECLS
