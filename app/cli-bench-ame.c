@@ -385,18 +385,6 @@ profile_phases (PhaseTimes      *pt,
 /* ---------------------------------------------------------------- the command */
 
 static void
-add_double (JsonBuilder *b,
-            const char  *key,
-            double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 add_int (JsonBuilder *b,
          const char  *key,
          gint64       v)
@@ -485,11 +473,11 @@ cli_bench_ame (CliOptions *opts,
           json_builder_set_member_name (b, "histogram");
           json_builder_add_string_value (b, s->histogram);
           add_int (b, "maps_per_repeat", s->maps_per_repeat);
-          add_double (b, "maps_per_second", s->median);
-          add_double (b, "maps_per_second_min", s->min);
-          add_double (b, "maps_per_second_max", s->max);
+          cli_json_add_number (b, "maps_per_second", s->median);
+          cli_json_add_number (b, "maps_per_second_min", s->min);
+          cli_json_add_number (b, "maps_per_second_max", s->max);
           add_int (b, "pool_maps", POOL_MAPS);
-          add_double (b, "pool_ame_mean", s->ame_mean);
+          cli_json_add_number (b, "pool_ame_mean", s->ame_mean);
           json_builder_set_member_name (b, "check");
           json_builder_begin_array (b);
           for (int k = 0; k < N_MAP_KINDS; k++)
@@ -498,8 +486,8 @@ cli_bench_ame (CliOptions *opts,
               json_builder_set_member_name (b, "kind");
               json_builder_add_string_value (b, map_kind_names[k]);
               add_int (b, "seed", 1000 + k);
-              add_double (b, "ame", s->check[k].ame);
-              add_double (b, "h0_bits", s->check[k].h0);
+              cli_json_add_number (b, "ame", s->check[k].ame);
+              cli_json_add_number (b, "h0_bits", s->check[k].h0);
               json_builder_set_member_name (b, "h_rel");
               json_builder_begin_array (b);
               for (int o = 0; o < 4; o++)
@@ -521,22 +509,22 @@ cli_bench_ame (CliOptions *opts,
           json_builder_add_string_value (b, ss_dataset_get_name (test));
           add_int (b, "samples", samples);
           add_int (b, "threads", ss_net_get_n_threads (net));
-          add_double (b, "load_seconds", load_sec);
+          cli_json_add_number (b, "load_seconds", load_sec);
           if (profile_repeats > 0)
             {
               add_int (b, "layers", n_layers);
               add_int (b, "repeats", profile_repeats);
-              add_double (b, "seconds", median (profile_sec, profile_repeats));
-              add_double (b, "seconds_min", min_of (profile_sec, profile_repeats));
-              add_double (b, "seconds_max", max_of (profile_sec, profile_repeats));
+              cli_json_add_number (b, "seconds", median (profile_sec, profile_repeats));
+              cli_json_add_number (b, "seconds_min", min_of (profile_sec, profile_repeats));
+              cli_json_add_number (b, "seconds_max", max_of (profile_sec, profile_repeats));
             }
           if (phases)
             {
               json_builder_set_member_name (b, "phases");
               json_builder_begin_object (b);
               for (int p = 0; p < N_PHASES; p++)
-                add_double (b, phase_names[p], pt.seconds[p]);
-              add_double (b, "total", phase_total);
+                cli_json_add_number (b, phase_names[p], pt.seconds[p]);
+              cli_json_add_number (b, "total", phase_total);
               json_builder_end_object (b);
               json_builder_set_member_name (b, "phase_maps");
               json_builder_begin_object (b);

@@ -176,14 +176,10 @@ cli_bench (CliOptions *opts,
       json_builder_add_int_value (b, opts->batch);
       json_builder_set_member_name (b, "infer_batch");
       json_builder_add_int_value (b, opts->infer_batch);
-      json_builder_set_member_name (b, "train_images_per_second");
-      json_builder_add_double_value (b, train_ips);
-      json_builder_set_member_name (b, "infer_images_per_second");
-      json_builder_add_double_value (b, infer_ips);
-      json_builder_set_member_name (b, "peak_rss_mib");
-      json_builder_add_double_value (b, usage.ru_maxrss / 1024.0);
-      json_builder_set_member_name (b, "train_peak_rss_mib");
-      json_builder_add_double_value (b, train_rss);
+      cli_json_add_number (b, "train_images_per_second", train_ips);
+      cli_json_add_number (b, "infer_images_per_second", infer_ips);
+      cli_json_add_number (b, "peak_rss_mib", usage.ru_maxrss / 1024.0);
+      cli_json_add_number (b, "train_peak_rss_mib", train_rss);
       json_builder_set_member_name (b, "conv_layers");
       json_builder_begin_array (b);
       for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
@@ -195,10 +191,8 @@ cli_bench (CliOptions *opts,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "name");
           json_builder_add_string_value (b, node->name);
-          json_builder_set_member_name (b, "forward_gflops");
-          json_builder_add_double_value (b, gflop * opts->infer_batch * iters / conv_fwd[i]);
-          json_builder_set_member_name (b, "backward_gflops");
-          json_builder_add_double_value (b, backward_work (node) * gflop * opts->batch * iters /
+          cli_json_add_number (b, "forward_gflops", gflop * opts->infer_batch * iters / conv_fwd[i]);
+          cli_json_add_number (b, "backward_gflops", backward_work (node) * gflop * opts->batch * iters /
                                          conv_bwd[i]);
           json_builder_end_object (b);
         }

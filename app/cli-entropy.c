@@ -95,18 +95,6 @@ compute_profiles (CliOptions        *opts,
 }
 
 static void
-add_number (JsonBuilder *b,
-            const char  *key,
-            double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 add_layer_json (JsonBuilder          *b,
                 const SsLayerProfile *lp,
                 gboolean              infoplane)
@@ -124,16 +112,16 @@ add_layer_json (JsonBuilder          *b,
   json_builder_end_array (b);
   if (infoplane)
     {
-      add_number (b, "i_xt_bits", lp->i_xt);
-      add_number (b, "i_ty_bits", lp->i_ty);
+      cli_json_add_number (b, "i_xt_bits", lp->i_xt);
+      cli_json_add_number (b, "i_ty_bits", lp->i_ty);
     }
   else
     {
-      add_number (b, "saliency_ame_mean", lp->saliency_mean);
-      add_number (b, "saliency_ame_sd", lp->saliency_sd);
-      add_number (b, "null_ame_mean", lp->null_mean);
-      add_number (b, "activation_ame_mean", lp->activation_mean);
-      add_number (b, "delta", lp->delta);
+      cli_json_add_number (b, "saliency_ame_mean", lp->saliency_mean);
+      cli_json_add_number (b, "saliency_ame_sd", lp->saliency_sd);
+      cli_json_add_number (b, "null_ame_mean", lp->null_mean);
+      cli_json_add_number (b, "activation_ame_mean", lp->activation_mean);
+      cli_json_add_number (b, "delta", lp->delta);
       json_builder_set_member_name (b, "step");
       json_builder_add_string_value (b, ss_step_kind_name (lp->step));
       json_builder_set_member_name (b, "valid_samples");

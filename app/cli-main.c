@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -152,6 +153,18 @@ cli_open_model (const CliOptions *opts,
   if (opts->threads > 0)
     ss_net_set_n_threads (net, opts->threads);
   return g_steal_pointer (&net);
+}
+
+void
+cli_json_add_number (JsonBuilder *b,
+                     const char  *key,
+                     double       v)
+{
+  json_builder_set_member_name (b, key);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
 }
 
 void

@@ -54,14 +54,11 @@ training_metadata (TrainJob              *job,
   json_builder_add_boolean_value (b, interrupted);
   json_builder_set_member_name (b, "batch");
   json_builder_add_int_value (b, c->batch_size);
-  json_builder_set_member_name (b, "lr");
-  json_builder_add_double_value (b, c->schedule.lr);
+  cli_json_add_number (b, "lr", c->schedule.lr);
   json_builder_set_member_name (b, "schedule");
   json_builder_add_string_value (b, job->opts->schedule ? job->opts->schedule : "cosine");
-  json_builder_set_member_name (b, "momentum");
-  json_builder_add_double_value (b, c->momentum);
-  json_builder_set_member_name (b, "weight_decay");
-  json_builder_add_double_value (b, c->weight_decay);
+  cli_json_add_number (b, "momentum", c->momentum);
+  cli_json_add_number (b, "weight_decay", c->weight_decay);
   json_builder_set_member_name (b, "nesterov");
   json_builder_add_boolean_value (b, c->nesterov);
   json_builder_set_member_name (b, "augment");
@@ -74,10 +71,8 @@ training_metadata (TrainJob              *job,
   json_builder_add_int_value (b, (gint64) ss_dataset_get_size (job->train));
   if (p->epoch_done && !isnan (p->test_acc))
     {
-      json_builder_set_member_name (b, "test_accuracy");
-      json_builder_add_double_value (b, p->test_acc);
-      json_builder_set_member_name (b, "test_loss");
-      json_builder_add_double_value (b, p->test_loss);
+      cli_json_add_number (b, "test_accuracy", p->test_acc);
+      cli_json_add_number (b, "test_loss", p->test_loss);
     }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -192,20 +187,13 @@ print_result (TrainJob *job)
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "epoch");
       json_builder_add_int_value (b, p->epoch + 1);
-      json_builder_set_member_name (b, "lr");
-      json_builder_add_double_value (b, p->lr);
-      json_builder_set_member_name (b, "train_loss");
-      json_builder_add_double_value (b, p->train_loss);
-      json_builder_set_member_name (b, "train_accuracy");
-      json_builder_add_double_value (b, p->train_acc);
-      json_builder_set_member_name (b, "test_loss");
-      json_builder_add_double_value (b, p->test_loss);
-      json_builder_set_member_name (b, "test_accuracy");
-      json_builder_add_double_value (b, p->test_acc);
-      json_builder_set_member_name (b, "images_per_second");
-      json_builder_add_double_value (b, p->images_per_s);
-      json_builder_set_member_name (b, "seconds");
-      json_builder_add_double_value (b, p->epoch_seconds);
+      cli_json_add_number (b, "lr", p->lr);
+      cli_json_add_number (b, "train_loss", p->train_loss);
+      cli_json_add_number (b, "train_accuracy", p->train_acc);
+      cli_json_add_number (b, "test_loss", p->test_loss);
+      cli_json_add_number (b, "test_accuracy", p->test_acc);
+      cli_json_add_number (b, "images_per_second", p->images_per_s);
+      cli_json_add_number (b, "seconds", p->epoch_seconds);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -386,12 +374,9 @@ cli_eval (CliOptions *opts,
       json_builder_add_string_value (b, ss_dataset_get_name (test));
       json_builder_set_member_name (b, "images");
       json_builder_add_int_value (b, (gint64) ss_dataset_get_size (test));
-      json_builder_set_member_name (b, "loss");
-      json_builder_add_double_value (b, loss);
-      json_builder_set_member_name (b, "accuracy");
-      json_builder_add_double_value (b, acc);
-      json_builder_set_member_name (b, "seconds");
-      json_builder_add_double_value (b, secs);
+      cli_json_add_number (b, "loss", loss);
+      cli_json_add_number (b, "accuracy", acc);
+      cli_json_add_number (b, "seconds", secs);
       json_builder_end_object (b);
       cli_print_json (b);
     }

@@ -61,6 +61,9 @@ SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHash
 gboolean   cli_check_fits    (const SsNet *net, const SsDataset *ds, GError **error);
 /* The dataset a model file says it was trained on, or NULL. */
 const char *cli_model_dataset (GHashTable *metadata);
+/* Adds member key = v to the object being built; a NaN or infinite v (no test set, a 1×1 map)
+ * becomes null, since JSON has no such numbers. */
+void       cli_json_add_number (JsonBuilder *b, const char *key, double v);
 /* Prints builder's document on stdout. */
 void       cli_print_json    (JsonBuilder *builder);
 /* Prints "supersign-cli: message" on stderr; returns the exit status 1. */
