@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Supersign's two-command quick start on Debian 12:
-#   ./quickstart.sh run    install what is missing, build, and run the main job
+#   ./quickstart.sh run    install what is missing, build, and start the app on the shipped model
+#   ./quickstart.sh cli    install what is missing, build, and run the command-line demo
 #   ./quickstart.sh test   install what is missing, build with -Werror, run the whole test suite
 #                          (also under AddressSanitizer and UndefinedBehaviorSanitizer)
 # Only Debian's archive is used; nothing is downloaded at run time.
@@ -10,7 +11,9 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="meson ninja-build gcc pkg-config libglib2.0-dev libjson-glib-dev zlib1g-dev libpng-dev
-  libopenblas-dev dataset-fashion-mnist"
+  libcairo2-dev libpango1.0-dev libopenblas-dev libsqlite3-dev dataset-fashion-mnist
+  libgtk-4-dev libadwaita-1-dev librsvg2-common shared-mime-info libglib2.0-bin gettext
+  desktop-file-utils appstream xvfb xauth"
 # PyTorch is used by the benchmark comparison only; the committed fixtures need no PyTorch.
 BENCH_PACKAGES="python3-torch python3-numpy"
 
@@ -41,6 +44,20 @@ case "${1:-}" in
   run)
     install_missing $PACKAGES
     configure build
+    # The GTK app on the shipped model, from the build tree (its GSettings schema is compiled in
+    # build/data). Without a display it runs under Xvfb and saves a screenshot instead.
+    if [ -n "${WAYLAND_DISPLAY:-}${DISPLAY:-}" ]; then
+      GSETTINGS_SCHEMA_DIR=build/data build/app/supersign
+    else
+      echo "quickstart: no display; running the app under Xvfb -> build/quickstart-app.png"
+      GSETTINGS_SCHEMA_DIR=build/data GSETTINGS_BACKEND=memory xvfb-run -a \
+        -s "-screen 0 1400x900x24" build/app/supersign --page=layers --layer=conv2 \
+        --screenshot=build/quickstart-app.png
+    fi
+    ;;
+  cli)
+    install_missing $PACKAGES
+    configure build
     echo
     build/app/supersign-cli info -m data/fmnist-vgg.safetensors
     echo
@@ -60,7 +77,7 @@ case "${1:-}" in
     meson test -C build-sanitize --print-errorlogs --timeout-multiplier 4
     ;;
   *)
-    echo "usage: $0 run|test" >&2
+    echo "usage: $0 run|cli|test" >&2
     exit 2
     ;;
 esac

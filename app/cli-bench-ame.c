@@ -13,9 +13,10 @@
 #include "ss-resize.h"
 
 /* supersign-cli bench --ame: the throughput of ss_ame_compute on one thread for 28×28, 56×56
- * and 224×224 maps at B = 256 (plug-in, default options), and the wall time of
- * ss_profile_compute on the shipped model over 50 test samples (data loading excluded).
- * bench/ame_numpy.py does the same AME in numpy; bench/compare_ame.py runs both.
+ * and 224×224 maps at B = 256 (plug-in, default options), the same maps through
+ * ss_ame_compute_batch on --threads threads, and the wall time of ss_profile_compute on the
+ * shipped model over 50 test samples (data loading excluded).  bench/ame_numpy.py does the same
+ * AME in numpy (one thread); bench/compare_ame.py runs both.
  *
  * The maps are integers below 2²⁴ stored as float32, from an integer hash that numpy reproduces
  * bit for bit (map_value below), so both sides time the same maps and bench/ame_numpy.py can
@@ -145,40 +146,76 @@ fill_map (float  *x,
 typedef struct {
   int         size;
   int         maps_per_repeat;
-  double      median, min, max;   /* maps/s */
+  double      median, min, max;   /* maps/s, one thread */
+  double      batch_median, batch_min, batch_max;  /* maps/s, ss_ame_compute_batch */
   double      ame_mean;           /* mean AME of the POOL_MAPS noise maps */
   const char *histogram;          /* "dense" or "hash" (see ss-entropy.h) */
   SsAmeResult check[N_MAP_KINDS];
 } SizeResult;
 
-/* Runs every map of pool (POOL_MAPS maps of n cells) rounds times; returns the seconds and
- * adds the AMEs to *sink so the work cannot be dropped. */
+/* Runs every map of pool (POOL_MAPS maps of n cells) rounds times, one ss_ame_compute each, or
+ * with threads > 0 one ss_ame_compute_batch of the pool on that many threads; returns the
+ * seconds and adds the AMEs to *sink so the work cannot be dropped. */
 static double
 run_pool (const float        *pool,
           int                 s,
           int                 rounds,
+          int                 threads,
           const SsAmeOptions *opt,
           gpointer            scratch,
           gsize               scratch_size,
           double             *sink)
 {
   const gsize n = (gsize) s * s;
+  SsAmeResult res[POOL_MAPS];
   double t0 = now_seconds ();
   for (int r = 0; r < rounds; r++)
-    for (int m = 0; m < POOL_MAPS; m++)
-      {
-        SsAmeResult res;
-        if (!ss_ame_compute (&res, pool + m * n, s, s, opt, scratch, scratch_size, NULL))
-          g_error ("ss_ame_compute failed on a %d×%d map", s, s);
-        *sink += res.ame;
-      }
+    {
+      if (threads > 0 && !ss_ame_compute_batch (res, pool, POOL_MAPS, s, s, opt, threads,
+                                                scratch, scratch_size, NULL))
+        g_error ("ss_ame_compute_batch failed on %d×%d maps", s, s);
+      for (int m = 0; m < POOL_MAPS; m++)
+        {
+          if (threads == 0 &&
+              !ss_ame_compute (&res[m], pool + m * n, s, s, opt, scratch, scratch_size, NULL))
+            g_error ("ss_ame_compute failed on a %d×%d map", s, s);
+          *sink += res[m].ame;
+        }
+    }
   return now_seconds () - t0;
+}
+
+/* Times run_pool: calibrates the rounds so a repeat lasts MIN_REPEAT_SEC (the warm-up too),
+ * then fills rate (repeats) with maps/s; returns the maps per repeat. */
+static int
+time_pool (double             *rate,
+           int                 repeats,
+           const float        *pool,
+           int                 s,
+           int                 threads,
+           const SsAmeOptions *opt,
+           gpointer            scratch,
+           gsize               scratch_size,
+           double             *sink)
+{
+  int rounds = 1;
+  double t;
+
+  while ((t = run_pool (pool, s, rounds, threads, opt, scratch, scratch_size, sink))
+         < MIN_REPEAT_SEC)
+    rounds = t > 0 ? MAX (rounds + 1, (int) ceil (rounds * 1.2 * MIN_REPEAT_SEC / t))
+                   : rounds * 4;
+  for (int r = 0; r < repeats; r++)
+    rate[r] = rounds * POOL_MAPS / run_pool (pool, s, rounds, threads, opt, scratch,
+                                             scratch_size, sink);
+  return rounds * POOL_MAPS;
 }
 
 static void
 bench_size (SizeResult *out,
             int         s,
             int         repeats,
+            int         threads,
             double     *sink)
 {
   const gsize n = (gsize) s * s;
@@ -187,17 +224,16 @@ bench_size (SizeResult *out,
   g_autofree gpointer scratch = NULL;
   g_autofree float *pool = g_new (float, POOL_MAPS * n);
   g_autofree double *rate = g_new (double, repeats);
-  double t, sum = 0;
-  int rounds = 1;
+  double sum = 0;
 
   ss_ame_options_init (&opt);
-  scratch_size = ss_ame_scratch_size (s, s, &opt);
+  scratch_size = ss_ame_batch_scratch_size (s, s, &opt, threads);
   scratch = g_malloc (scratch_size);
   *out = (SizeResult) { .size = s };
-  /* ss-entropy.c's choice: dense when B² ≤ the power of two ≥ max (16, 2·H·W). */
+  /* ss-entropy.c's choice: dense when B ≤ 256 or B² ≤ the power of two ≥ max (16, 2·H·W). */
   for (slots = 16; slots < 2 * n; slots *= 2)
     ;
-  out->histogram = (gsize) opt.bins * opt.bins <= slots ? "dense" : "hash";
+  out->histogram = (gsize) opt.bins * opt.bins <= MAX (slots, 65536) ? "dense" : "hash";
   for (int m = 0; m < POOL_MAPS; m++)
     fill_map (pool + m * n, MAP_NOISE, (guint32) m, s, s);
 
@@ -216,17 +252,15 @@ bench_size (SizeResult *out,
       ss_ame_compute (&out->check[k], x, s, s, &opt, scratch, scratch_size, NULL);
     }
 
-  /* Calibrate the rounds per repeat (this is the warm-up too), then time. */
-  while ((t = run_pool (pool, s, rounds, &opt, scratch, scratch_size, sink)) < MIN_REPEAT_SEC)
-    rounds = t > 0 ? MAX (rounds + 1, (int) ceil (rounds * 1.2 * MIN_REPEAT_SEC / t))
-                   : rounds * 4;
-  out->maps_per_repeat = rounds * POOL_MAPS;
-  for (int r = 0; r < repeats; r++)
-    rate[r] = out->maps_per_repeat / run_pool (pool, s, rounds, &opt, scratch, scratch_size,
-                                               sink);
+  out->maps_per_repeat = time_pool (rate, repeats, pool, s, 0, &opt, scratch, scratch_size,
+                                    sink);
   out->median = median (rate, repeats);
   out->min = min_of (rate, repeats);
   out->max = max_of (rate, repeats);
+  time_pool (rate, repeats, pool, s, threads, &opt, scratch, scratch_size, sink);
+  out->batch_median = median (rate, repeats);
+  out->batch_min = min_of (rate, repeats);
+  out->batch_max = max_of (rate, repeats);
 }
 
 /* ---------------------------------------------------------------- the profile's phases */
@@ -400,6 +434,7 @@ cli_bench_ame (CliOptions *opts,
 {
   const int n_sizes = G_N_ELEMENTS (sizes);
   const int repeats = opts->iterations;
+  const int batch_threads = opts->threads > 0 ? opts->threads : (int) g_get_num_processors ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) metadata = NULL;
   g_autoptr(SsNet) net = NULL;
@@ -423,7 +458,7 @@ cli_bench_ame (CliOptions *opts,
     }
 
   for (int i = 0; i < n_sizes; i++)
-    bench_size (&results[i], sizes[i], repeats, &sink);
+    bench_size (&results[i], sizes[i], repeats, batch_threads, &sink);
 
   if (profile_repeats > 0)
     {
@@ -461,6 +496,7 @@ cli_bench_ame (CliOptions *opts,
       json_builder_set_member_name (b, "miller_madow");
       json_builder_add_boolean_value (b, FALSE);
       add_int (b, "ame_threads", 1);
+      add_int (b, "batch_threads", batch_threads);
       add_int (b, "repeats", repeats);
       json_builder_set_member_name (b, "sizes");
       json_builder_begin_array (b);
@@ -476,6 +512,9 @@ cli_bench_ame (CliOptions *opts,
           cli_json_add_number (b, "maps_per_second", s->median);
           cli_json_add_number (b, "maps_per_second_min", s->min);
           cli_json_add_number (b, "maps_per_second_max", s->max);
+          cli_json_add_number (b, "batch_maps_per_second", s->batch_median);
+          cli_json_add_number (b, "batch_maps_per_second_min", s->batch_min);
+          cli_json_add_number (b, "batch_maps_per_second_max", s->batch_max);
           add_int (b, "pool_maps", POOL_MAPS);
           cli_json_add_number (b, "pool_ame_mean", s->ame_mean);
           json_builder_set_member_name (b, "check");
@@ -540,12 +579,13 @@ cli_bench_ame (CliOptions *opts,
       return 0;
     }
 
-  printf ("AME, B = %d, plug-in, one thread, median of %d repeats (min–max)\n",
-          SS_AME_BINS_DEFAULT, repeats);
+  printf ("AME, B = %d, plug-in, median of %d repeats (min–max): one thread; "
+          "ss_ame_compute_batch on %d threads\n", SS_AME_BINS_DEFAULT, repeats, batch_threads);
   for (int i = 0; i < n_sizes; i++)
-    printf ("%3d×%-3d (%s histograms): %10.0f maps/s (%.0f–%.0f)\n", results[i].size,
-            results[i].size, results[i].histogram, results[i].median, results[i].min,
-            results[i].max);
+    printf ("%3d×%-3d (%s histograms): %10.0f maps/s (%.0f–%.0f); batch %10.0f (%.0f–%.0f)\n",
+            results[i].size, results[i].size, results[i].histogram, results[i].median,
+            results[i].min, results[i].max, results[i].batch_median, results[i].batch_min,
+            results[i].batch_max);
   if (profile_repeats > 0)
     printf ("\nprofile of %s, %d samples of %s, %d layers, %d threads: %.3f s median of %d "
             "(%.3f–%.3f), data loading (%.3f s) excluded\n",

@@ -49,8 +49,12 @@ cli_bench (CliOptions *opts,
            int         argc,
            char      **argv)
 {
-  gboolean ame = FALSE, profile_phases = FALSE;
-  int profile_repeats = 5;
+  gboolean ame = FALSE, profile_phases = FALSE, observer = FALSE;
+  int profile_repeats = 5, observer_batches = 50, repeats = 5;
+  gboolean pruned = FALSE;
+  gboolean relevance = FALSE;
+  gboolean amc = FALSE;
+  int amc_episodes = 10;
   const GOptionEntry entries[] = {
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Training batch (default 64)", "N" },
     { "infer-batch", 0, 0, G_OPTION_ARG_INT, &opts->infer_batch,
@@ -64,6 +68,23 @@ cli_bench (CliOptions *opts,
       "With --ame: timed profiles after one warm-up (default 5; 0 skips the profile)", "N" },
     { "profile-phases", 0, 0, G_OPTION_ARG_NONE, &profile_phases,
       "With --ame: also time the profile's phases one by one", NULL },
+    { "pruned", 0, 0, G_OPTION_ARG_NONE, &pruned,
+      "Instead: inference images/s of the model and of it with half of every prunable "
+      "channel group's filters removed, with the MAC ratio", NULL },
+    { "observer", 0, 0, G_OPTION_ARG_NONE, &observer,
+      "Instead: a Fashion-MNIST training epoch vs the training observer's cost, and the epoch "
+      "with the first k conv layers frozen", NULL },
+    { "observer-batches", 0, 0, G_OPTION_ARG_INT, &observer_batches,
+      "With --observer: training batches timed per configuration (default 50)", "N" },
+    { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats,
+      "With --observer: rounds, medians reported (default 5)", "N" },
+    { "relevance", 0, 0, G_OPTION_ARG_NONE, &relevance,
+      "Instead: spatial MI vs Rényi MI relevance of a 64-filter layer of 16×16 maps over 100 "
+      "and 500 samples, side by side (--repeats rounds, medians)", NULL },
+    { "amc", 0, 0, G_OPTION_ARG_NONE, &amc,
+      "Instead: AMC search episodes per minute with the accuracy and the entropy reward", NULL },
+    { "amc-episodes", 0, 0, G_OPTION_ARG_INT, &amc_episodes,
+      "With --amc: episodes timed per reward (default 10)", "N" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -89,6 +110,16 @@ cli_bench (CliOptions *opts,
       fprintf (stderr, "supersign-cli bench: --batch ≥ 2, --infer-batch ≥ 1, --iterations ≥ 1\n");
       return 2;
     }
+  if (observer)
+    {
+      if (observer_batches < 1 || observer_batches > 100000 || repeats < 1 || repeats > 1000)
+        {
+          fprintf (stderr, "supersign-cli bench: --observer-batches ≥ 1, --repeats from 1 to "
+                   "1000\n");
+          return 2;
+        }
+      return cli_bench_observer (opts, observer_batches, repeats);
+    }
   if (ame)
     {
       if (profile_repeats < 0 || profile_repeats > 1000)
@@ -97,6 +128,26 @@ cli_bench (CliOptions *opts,
           return 2;
         }
       return cli_bench_ame (opts, profile_repeats, profile_phases);
+    }
+  if (amc)
+    {
+      if (amc_episodes < 1 || amc_episodes > 100000)
+        {
+          fprintf (stderr, "supersign-cli bench: --amc-episodes from 1 to 100000\n");
+          return 2;
+        }
+      return cli_bench_amc (opts, amc_episodes);
+    }
+  if (pruned)
+    return cli_bench_prune (opts);
+  if (relevance)
+    {
+      if (repeats < 1 || repeats > 1000)
+        {
+          fprintf (stderr, "supersign-cli bench: --repeats from 1 to 1000\n");
+          return 2;
+        }
+      return cli_bench_relevance (opts, repeats);
     }
   if ((net = cli_open_model (opts, NULL, NULL, &error)) == NULL)
     return cli_fail (error);

@@ -4,10 +4,12 @@
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-shipped.h"
 #include "ss-train.h"
 
 static const struct {
@@ -22,6 +24,17 @@ static const struct {
   { "saliency", cli_saliency, "Grad-CAM heatmaps of chosen samples and layers as PNG" },
   { "entropy", cli_entropy, "layer entropy profile: saliency AME, null, ΔH per layer" },
   { "infoplane", cli_infoplane, "information-plane points I(X;T), I(T;Y) per layer" },
+  { "figure", cli_figure, "paper figures (bars, infoplane, heatmaps, curves) as PNG/SVG/PDF" },
+  { "prune-layers", cli_prune_layers,
+    "greedy removal of conv layers by saliency entropy (thesis Table 2.4)" },
+  { "surgery", cli_surgery, "channel groups of a model, or remove one conv layer" },
+  { "amc", cli_amc, "AutoML pruning (AMC) with an accuracy or entropy reward (thesis §3.1)" },
+  { "freeze-compare", cli_freeze_compare,
+    "train with and without entropy-driven layer freezing (thesis Table 2.6)" },
+  { "runs", cli_runs, "the run history: list, show, export or delete recorded runs" },
+  { "relevance", cli_relevance, "every conv filter's relevance: spatial MI, Rényi MI or L1" },
+  { "prune-filters", cli_prune_filters,
+    "iterative filter pruning by relevance: rank, prune, fine-tune (thesis §3.2)" },
 };
 
 static void
@@ -53,6 +66,11 @@ cli_parse_options (CliOptions         *opts,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &opts->seed, "Random seed", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
       "Print one JSON document on standard output", NULL },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts->db,
+      "Run history (default: $" SS_RUNS_DB_ENV ", else $XDG_DATA_HOME/supersign/runs.sqlite)",
+      "FILE" },
+    { "no-history", 0, 0, G_OPTION_ARG_NONE, &opts->no_history,
+      "Do not record this run in the run history", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -79,6 +97,25 @@ cli_parse_options (CliOptions         *opts,
       return FALSE;
     }
   return TRUE;
+}
+
+GOptionEntry *
+cli_entries_concat (const GOptionEntry *a,
+                    const GOptionEntry *b)
+{
+  gsize na = 0, nb = 0;
+  GOptionEntry *all;
+
+  while (a != NULL && a[na].long_name != NULL)
+    na++;
+  while (b != NULL && b[nb].long_name != NULL)
+    nb++;
+  all = g_new0 (GOptionEntry, na + nb + 1);   /* zeroed: the terminator */
+  if (na > 0)
+    memcpy (all, a, na * sizeof (GOptionEntry));
+  if (nb > 0)
+    memcpy (all + na, b, nb * sizeof (GOptionEntry));
+  return all;
 }
 
 const char *
@@ -116,14 +153,7 @@ cli_check_fits (const SsNet     *net,
 static const char *
 default_model (void)
 {
-  static const char *const candidates[] = {
-    SS_SOURCE_DATADIR "/fmnist-vgg.safetensors",
-    SS_PKGDATADIR "/fmnist-vgg.safetensors",
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
-      return candidates[i];
-  return "fmnist-vgg";
+  return ss_shipped_default_model ();
 }
 
 SsNet *
@@ -231,5 +261,6 @@ main (int argc, char *argv[])
   g_free (opts.data);
   g_free (opts.schedule);
   g_free (opts.out);
+  g_free (opts.db);
   return status;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-observer.h"
 #include "ss-train.h"
 
 /* Training runs on a worker thread while the main thread waits in a main loop for it or for
@@ -26,6 +27,7 @@ typedef struct {
   const char     *data_spec;       /* recorded in the model file */
   GCancellable   *cancellable;
   GMainLoop      *loop;
+  SsObserver     *observer;        /* nullable: --observe or --freeze */
   /* Written by the worker, read by the main thread after the loop quits. */
   gboolean        ok;
   GError         *error;
@@ -139,8 +141,12 @@ static gpointer
 train_thread (gpointer user_data)
 {
   TrainJob *job = user_data;
-  job->ok = ss_train (job->net, job->train, job->test, &job->config, print_progress, job,
-                      job->cancellable, &job->error);
+  SsTrainHooks hooks = { .progress = print_progress, .progress_data = job };
+
+  if (job->observer != NULL)
+    ss_observer_attach (job->observer, &hooks);
+  job->ok = ss_train_with_hooks (job->net, job->train, job->test, &job->config, &hooks,
+                                 job->cancellable, &job->error);
   g_idle_add (quit_loop, job->loop);
   return NULL;
 }
@@ -206,10 +212,9 @@ print_result (TrainJob *job)
   cli_print_json (b);
 }
 
-int
-cli_train (CliOptions *opts,
-           int         argc,
-           char      **argv)
+GOptionEntry *
+cli_recipe_entries (CliOptions         *opts,
+                    const GOptionEntry *more)
 {
   const GOptionEntry entries[] = {
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &opts->epochs, "Epochs (default 3)", "N" },
@@ -225,13 +230,79 @@ cli_train (CliOptions *opts,
       "Random crop (4-pixel padding) and horizontal flip", NULL },
     { "subset", 0, 0, G_OPTION_ARG_INT, &opts->subset,
       "Train on the first N training images only", "N" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts->out,
-      "Save the model here after every epoch (atomically) and when stopped", "FILE" },
     { NULL }
   };
+  return cli_entries_concat (entries, more);
+}
+
+gboolean
+cli_recipe_config (const CliOptions *opts,
+                   SsTrainConfig    *config,
+                   GError          **error)
+{
+  ss_train_config_init (config);
+  config->epochs = opts->epochs;
+  config->batch_size = opts->batch;
+  config->momentum = opts->momentum;
+  config->weight_decay = opts->weight_decay;
+  config->nesterov = opts->nesterov;
+  config->augment = opts->augment;
+  config->seed = (guint64) opts->seed;
+  if (!ss_schedule_parse (&config->schedule, opts->schedule ? opts->schedule : "cosine",
+                          opts->epochs, error))
+    return FALSE;
+  config->schedule.lr = opts->lr;
+  return ss_train_config_validate (config, error);
+}
+
+gboolean
+cli_take_subset (const char *command,
+                 const char *option,
+                 int         n,
+                 SsDataset **ds)
+{
+  g_autofree guint32 *idx = NULL;
+  SsDataset *subset;
+
+  if (n < 0 || (gsize) n > ss_dataset_get_size (*ds))
+    {
+      fprintf (stderr, "supersign-cli %s: %s must be between 1 and %" G_GSIZE_FORMAT "\n",
+               command, option, ss_dataset_get_size (*ds));
+      return FALSE;
+    }
+  if (n == 0)
+    return TRUE;
+  idx = g_new (guint32, n);
+  for (int i = 0; i < n; i++)
+    idx[i] = (guint32) i;
+  subset = ss_dataset_subset (*ds, idx, (gsize) n);
+  ss_dataset_free (*ds);
+  *ds = subset;
+  return TRUE;
+}
+
+int
+cli_train (CliOptions *opts,
+           int         argc,
+           char      **argv)
+{
+  CliObserveOptions observe;
+  gboolean freeze = FALSE, print_entropy = FALSE;
+  const GOptionEntry own[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts->out,
+      "Save the model here after every epoch (atomically) and when stopped", "FILE" },
+    { "freeze", 0, 0, G_OPTION_ARG_NONE, &freeze,
+      "Freeze conv layers whose saliency entropy settles (docs/freezing.md)", NULL },
+    { "observe", 0, 0, G_OPTION_ARG_NONE, &print_entropy,
+      "Print each saliency layer's entropy and information-plane point after every epoch",
+      NULL },
+    { NULL }
+  };
+  g_autofree GOptionEntry *observe_entries = NULL;
+  g_autofree GOptionEntry *entries = NULL;
+  g_autoptr(SsObserver) observer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) metadata = NULL;
-  g_autoptr(SsDataset) full = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(SsNet) net = NULL;
@@ -241,6 +312,9 @@ cli_train (CliOptions *opts,
   gboolean cancelled;
   int status;
 
+  cli_observe_options_init (&observe);
+  observe_entries = cli_observe_entries (&observe, own);
+  entries = cli_recipe_entries (opts, observe_entries);
   if (!cli_parse_options (opts, "train", "train a model", entries, &argc, &argv))
     return 2;
   /* Training starts from fresh weights unless a model file is named. */
@@ -253,43 +327,23 @@ cli_train (CliOptions *opts,
       if ((net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
         return cli_fail (error);
     }
-  if ((full = cli_load_data (opts, cli_model_dataset (metadata), TRUE, &error)) == NULL ||
+  if ((train = cli_load_data (opts, cli_model_dataset (metadata), TRUE, &error)) == NULL ||
       (test = cli_load_data (opts, cli_model_dataset (metadata), FALSE, &error)) == NULL)
     return cli_fail (error);
-  if (opts->subset < 0 || (gsize) opts->subset > ss_dataset_get_size (full))
-    {
-      fprintf (stderr, "supersign-cli train: --subset must be between 1 and %" G_GSIZE_FORMAT
-               "\n", ss_dataset_get_size (full));
-      return 2;
-    }
-  if (opts->subset > 0)
-    {
-      g_autofree guint32 *idx = g_new (guint32, opts->subset);
-      for (int i = 0; i < opts->subset; i++)
-        idx[i] = (guint32) i;
-      train = ss_dataset_subset (full, idx, (gsize) opts->subset);
-    }
-  else
-    train = g_steal_pointer (&full);
+  if (!cli_take_subset ("train", "--subset", opts->subset, &train))
+    return 2;
   if (net == NULL && (net = cli_open_model (opts, train, &metadata, &error)) == NULL)
     return cli_fail (error);
   if (!ss_check_data_fits (net, train, &error))
     return cli_fail (error);
 
-  ss_train_config_init (&job.config);
-  job.config.epochs = opts->epochs;
-  job.config.batch_size = opts->batch;
-  job.config.momentum = opts->momentum;
-  job.config.weight_decay = opts->weight_decay;
-  job.config.nesterov = opts->nesterov;
-  job.config.augment = opts->augment;
-  job.config.seed = (guint64) opts->seed;
-  if (!ss_schedule_parse (&job.config.schedule, opts->schedule ? opts->schedule : "cosine",
-                          opts->epochs, &error))
+  if (!cli_recipe_config (opts, &job.config, &error))
     return cli_fail (error);
-  job.config.schedule.lr = opts->lr;
-  if (!ss_train_config_validate (&job.config, &error))
+  if ((freeze || print_entropy) &&
+      (observer = cli_observer_new (&observe, net, train, freeze, &error)) == NULL)
     return cli_fail (error);
+  if (observer != NULL)
+    ss_observer_subscribe (observer, cli_print_observation, NULL, NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();
@@ -300,6 +354,7 @@ cli_train (CliOptions *opts,
   job.data_spec = cli_data_spec (opts, cli_model_dataset (metadata));
   job.cancellable = cancellable;
   job.loop = loop;
+  job.observer = observer;
   job.epochs = g_array_new (FALSE, TRUE, sizeof (SsTrainProgress));
   job.tty = isatty (STDERR_FILENO);
   g_unix_signal_add (SIGINT, on_sigint, &job);

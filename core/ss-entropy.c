@@ -2,22 +2,11 @@
 #include "config.h"
 
 /* Spatial aura matrix entropy (AME), spatial disorder entropy (SDE) and their null baseline,
- * exactly as SPEC §1; the decisions SPEC leaves open are listed in ss-entropy.h.
+ * exactly as SPEC §1; the decisions SPEC leaves open are listed in ss-entropy.h.  The histogram
+ * kernels are in ss-entropy-hist.c; the scratch layout is in ss-entropy-private.h.
  *
  * Legend: H W map size, N = H·W cells, B bins, T hash-table slots (a power of two ≥ 2·N),
- * R SDE radius, (k, l) an offset (rows, columns).  Maps are float32 (H, W) row-major.
- *
- * Scratch layout (guint32 units, in this order):
- *   q     (N)      bin codes of the map
- *   cc    (N + 1)  count-of-counts: cc[c] = bins holding c items; all zero between uses
- *   marg  (B)      histogram of q for H0
- *   hist  (B²)     dense joint histogram, key a·B + b            (SS_AME_HIST_DENSE)
- *         (2·T)    or hash slots {key, count}, count 0 = empty   (SS_AME_HIST_HASH)
- * Every histogram holds at most N distinct keys and T ≥ 2N, so the load stays ≤ 1/2.
- *
- * Entropy of a histogram of n items, in nats: H = ln n − (1/n)·Σ_c cc[c]·c·ln c, the sum taken
- * over c = 2, 3, … in order.  It depends only on the multiset of counts, so a histogram and its
- * transpose, or the dense and the hashed storage, give the same bits. */
+ * R SDE radius, (k, l) an offset (rows, columns).  Maps are float32 (H, W) row-major. */
 
 #include <math.h>
 #include <string.h>
@@ -25,21 +14,11 @@
 #include "ss-entropy-private.h"
 #include "ss-error.h"
 
-#define MIN_HASH_SLOTS 16u
+#define MIN_HASH_SLOTS   16u
+/* Dense joint histograms up to this many counters (B = 256) even when a hash table would be
+ * smaller: a small map touches few of them, and a direct index beats probing. */
+#define DENSE_MAX_SLOTS  65536u
 
-typedef struct {
-  int            h, w, bins;
-  gboolean       mm;
-  int            radius;
-  SsAmeHistMode  mode;        /* DENSE or HASH, resolved */
-  gsize          n;           /* cells */
-  guint32        hash_mask;   /* T − 1 */
-  int            hash_shift;  /* 32 − log2 T */
-  guint32       *q;           /* (N) */
-  guint32       *cc;          /* (N + 1) */
-  guint32       *marg;        /* (B) */
-  guint32       *hist;        /* (B²) or (2·T) */
-} Work;
 
 void
 ss_ame_options_init (SsAmeOptions *opt)
@@ -106,7 +85,7 @@ ss_ame_resolve_bins (const SsAmeOptions *opt,
 /* Fills wk's sizes (and pointers when scratch is given); returns the bytes needed, 0 if the
  * map or options are out of range. */
 static gsize
-layout (Work               *wk,
+layout (SsAmeWork          *wk,
         int                 h,
         int                 w,
         const SsAmeOptions *opt,
@@ -131,24 +110,27 @@ layout (Work               *wk,
       log2_slots++;
     }
   if (mode == SS_AME_HIST_AUTO)
-    mode = dense <= slots ? SS_AME_HIST_DENSE : SS_AME_HIST_HASH;
+    mode = dense <= MAX (slots, DENSE_MAX_SLOTS) ? SS_AME_HIST_DENSE : SS_AME_HIST_HASH;
 
   const guint64 hist_units = mode == SS_AME_HIST_DENSE ? dense : 2 * slots;
-  const guint64 units = n + (n + 1) + (guint64) bins + hist_units;
+  const guint64 bit_units = mode == SS_AME_HIST_DENSE ? (dense + 31) / 32 : 0;
+  const guint64 units32 = (n + 1) + n + bit_units + (guint64) bins + hist_units;
 
-  *wk = (Work) {
+  *wk = (SsAmeWork) {
     .h = h, .w = w, .bins = bins, .mm = opt->miller_madow, .radius = opt->radius,
     .mode = mode, .n = (gsize) n,
     .hash_mask = (guint32) (slots - 1), .hash_shift = 32 - log2_slots,
   };
   if (scratch != NULL)
     {
-      wk->q = scratch;
-      wk->cc = wk->q + n;
-      wk->marg = wk->cc + n + 1;
+      wk->cc = scratch;
+      wk->keys = wk->cc + n + 1;
+      wk->bits = wk->keys + n;
+      wk->marg = wk->bits + bit_units;
       wk->hist = wk->marg + bins;
+      wk->q = (guint16 *) (wk->hist + hist_units);
     }
-  return (gsize) (units * sizeof (guint32));
+  return (gsize) (units32 * sizeof (guint32) + n * sizeof (guint16));
 }
 
 gsize
@@ -157,7 +139,7 @@ ss_ame_scratch_size_mode (int                 h,
                           const SsAmeOptions *opt,
                           SsAmeHistMode       mode)
 {
-  Work wk;
+  SsAmeWork wk;
 
   g_return_val_if_fail (opt != NULL, 0);
   return layout (&wk, h, w, opt, mode, NULL);
@@ -171,107 +153,6 @@ ss_ame_scratch_size (int                 h,
   return ss_ame_scratch_size_mode (h, w, opt, SS_AME_HIST_AUTO);
 }
 
-/* Entropy in nats of n items from their count-of-counts cc (n + 1): cc[c] bins hold c items,
- * for c ≤ cmax, and m bins are occupied. cc is zero again on return (cc[0] and cc[1] too, which
- * callers may leave dirty).  *occupied receives m. */
-static double
-entropy_from_cc (guint32 *cc,
-                 guint32  cmax,
-                 guint    m,
-                 guint64  n,
-                 gboolean miller_madow,
-                 guint   *occupied)
-{
-  double sum = 0.0;
-  double h;
-
-  /* Summed over counts in increasing order, so the result depends only on the multiset of
-   * counts: a histogram and its transpose, dense or hashed, give the same bits. */
-  cc[0] = 0;
-  cc[1] = 0;
-  for (guint32 c = 2; c <= cmax; c++)
-    if (cc[c] != 0)
-      {
-        sum += (double) cc[c] * ((double) c * log ((double) c));
-        cc[c] = 0;
-      }
-
-  /* One occupied bin is exactly 0 (ln n − n·ln n/n may round away from it). */
-  h = m <= 1 ? 0.0 : MAX (log ((double) n) - sum / (double) n, 0.0);
-  if (miller_madow && n > 0)
-    h += (double) (m - 1) / (2.0 * (double) n);
-  if (occupied != NULL)
-    *occupied = m;
-  return h;
-}
-
-/* Entropy in nats of the n items counted in counts[0], counts[stride], … (n_slots slots).
- * cc (n + 1) must be zero on entry and is zero again on return.  *occupied receives m. */
-static double
-entropy_nats (const guint32 *counts,
-              gsize          n_slots,
-              gsize          stride,
-              guint32       *cc,
-              guint64        n,
-              gboolean       miller_madow,
-              guint         *occupied)
-{
-  guint32 cmax = 0;
-  guint m = 0;
-
-  for (gsize s = 0; s < n_slots; s++)
-    {
-      const guint32 c = counts[s * stride];
-      if (c != 0)
-        {
-          cc[c]++;
-          m++;
-          cmax = MAX (cmax, c);
-        }
-    }
-  return entropy_from_cc (cc, cmax, m, n, miller_madow, occupied);
-}
-
-/* Codes of x (N) into wk->q.  Returns the map's status (OK, CONSTANT or NONFINITE). */
-static SsAmeStatus
-quantize (Work        *wk,
-          const float *x)
-{
-  float lo = INFINITY, hi = -INFINITY;
-
-  for (gsize i = 0; i < wk->n; i++)
-    {
-      const float v = x[i];
-      if (!isfinite (v))
-        return SS_AME_NONFINITE;
-      lo = MIN (lo, v);
-      hi = MAX (hi, v);
-    }
-  if (lo == hi)
-    return SS_AME_CONSTANT;
-
-  const double dlo = lo, range = (double) hi - (double) lo, b = wk->bins;
-  const guint32 top = (guint32) wk->bins - 1;
-  for (gsize i = 0; i < wk->n; i++)
-    {
-      /* x' ≥ 0, so the cast is the floor. */
-      const double xp = ((double) x[i] - dlo) / range;
-      const guint32 bin = (guint32) (xp * b);
-      wk->q[i] = MIN (bin, top);
-    }
-  return SS_AME_OK;
-}
-
-static double
-h0_nats (Work  *wk,
-         guint *occupied)
-{
-  memset (wk->marg, 0, (gsize) wk->bins * sizeof (guint32));
-  for (gsize i = 0; i < wk->n; i++)
-    wk->marg[wk->q[i]]++;
-  return entropy_nats (wk->marg, (gsize) wk->bins, 1, wk->cc, wk->n, wk->mm, occupied);
-}
-
 /* Pairs of offset (k, l) inside an H×W map. */
 static gsize
 offset_pairs (int h,
@@ -281,97 +162,6 @@ offset_pairs (int h,
 {
   const int rows = h - ABS (k), cols = w - ABS (l);
   return rows > 0 && cols > 0 ? (gsize) rows * (gsize) cols : 0;
-}
-
-/* Adds one to key's count; returns the new count. */
-static inline guint32
-hash_add (guint32 *table,
-          guint32  mask,
-          int      shift,
-          guint32  key)
-{
-  /* A slot is empty while its count is 0, so every 32-bit key is usable (B up to 65536). */
-  guint32 s = ((key + 1) * 0x9E3779B1u) >> shift;
-
-  for (;;)
-    {
-      guint32 *e = table + 2 * (gsize) s;
-      if (e[1] == 0)
-        {
-          e[0] = key;
-          e[1] = 1;
-          return 1;
-        }
-      if (e[0] == key)
-        return ++e[1];
-      s = (s + 1) & mask;
-    }
-}
-
-/* Entropy in nats of the joint histogram of (q[i][j], q[i+k][j+l]); the offset has pairs. */
-static double
-joint_nats (Work *wk,
-            int   k,
-            int   l)
-{
-  const int h = wk->h, w = wk->w;
-  const guint32 bins = (guint32) wk->bins;
-  const int i0 = MAX (0, -k), i1 = MIN (h, h - k);
-  const int j0 = MAX (0, -l), j1 = MIN (w, w - l);
-  const gsize n_pairs = (gsize) (i1 - i0) * (gsize) (j1 - j0);
-  guint32 *restrict hist = wk->hist;
-
-  g_assert (i0 < i1 && j0 < j1);
-  /* The count-of-counts follows every increment (a count going c → c+1 moves one bin from
-   * cc[c] to cc[c+1]), so no pass over all B² or 2T slots is needed afterwards; cc[0] wraps
-   * harmlessly and is reset by entropy_from_cc. */
-  guint32 *restrict cc = wk->cc;
-  guint32 cmax = 0;
-  guint m = 0;
-  if (wk->mode == SS_AME_HIST_DENSE)
-    {
-      /* Zero just the cells these pairs use (the table may hold garbage or a previous map),
-       * instead of all B² of them. */
-      for (int i = i0; i < i1; i++)
-        {
-          const guint32 *ra = wk->q + (gsize) i * w;
-          const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
-          for (int j = j0; j < j1; j++)
-            hist[ra[j] * bins + rb[j]] = 0;
-        }
-      for (int i = i0; i < i1; i++)
-        {
-          const guint32 *ra = wk->q + (gsize) i * w;
-          const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
-          for (int j = j0; j < j1; j++)
-            {
-              const guint32 c = ++hist[ra[j] * bins + rb[j]];
-              cc[c - 1]--;
-              cc[c]++;
-              m += c == 1;
-              cmax = MAX (cmax, c);
-            }
-        }
-      return entropy_from_cc (cc, cmax, m, n_pairs, wk->mm, NULL);
-    }
-
-  const guint32 mask = wk->hash_mask;
-  const int shift = wk->hash_shift;
-  memset (hist, 0, 2 * ((gsize) mask + 1) * sizeof (guint32));
-  for (int i = i0; i < i1; i++)
-    {
-      const guint32 *ra = wk->q + (gsize) i * w;
-      const guint32 *rb = wk->q + (gsize) (i + k) * w + l;
-      for (int j = j0; j < j1; j++)
-        {
-          const guint32 c = hash_add (hist, mask, shift, ra[j] * bins + rb[j]);
-          cc[c - 1]--;
-          cc[c]++;
-          m += c == 1;
-          cmax = MAX (cmax, c);
-        }
-    }
-  return entropy_from_cc (cc, cmax, m, n_pairs, wk->mm, NULL);
 }
 
 static double
@@ -397,18 +187,45 @@ four_index (int k,
   return -1;
 }
 
-/* AME (radius 0) or SDE of the codes in wk->q, given H0 in nats.  Visits the half-plane offsets
- * (k > 0, or k = 0 and l > 0) in order; for each, H_R(−k,−l) + H_R(k,l) is added to the total —
- * one histogram counted twice, or two when four_histograms.  When res is given, its four
- * nearest-offset entropies are filled in. */
+/* Largest |k| and |l| of the offsets visited. */
+static int
+max_row_offset (const SsAmeWork *wk)
+{
+  return wk->radius == 0 ? 1 : MIN (wk->radius, wk->h - 1);
+}
+
+static int
+max_col_offset (const SsAmeWork *wk)
+{
+  return wk->radius == 0 ? 1 : MIN (wk->radius, wk->w - 1);
+}
+
+/* Pairs of the half-plane offset (k, l) (k > 0, or k = 0 and l > 0) if the AME or SDE averages
+ * it, else 0. */
+static gsize
+used_pairs (const SsAmeWork *wk,
+            int              k,
+            int              l)
+{
+  if ((k == 0 && l <= 0) || (wk->radius == 0 && k != 0 && l != 0))
+    return 0;
+  return offset_pairs (wk->h, wk->w, k, l);
+}
+
+/* AME (radius 0) or SDE of the codes in wk->q.  *h0 is H0 in nats, or NAN to have it found
+ * here, with its occupied bins in *h0_occupied: from the row sums of the first joint histogram
+ * when that is read by a scan (they count every code but those of one row or column of the map),
+ * else by counting.  Visits the half-plane offsets (k > 0, or k = 0 and l > 0) in order; for
+ * each, H_R(−k,−l) + H_R(k,l) is added to the total — one histogram counted twice, or two when
+ * four_histograms.  When res is given, its four nearest-offset entropies are filled in. */
 static double
-ame_from_codes (Work        *wk,
-                double       h0,
+ame_from_codes (SsAmeWork   *wk,
+                double      *h0,
+                guint       *h0_occupied,
                 gboolean     four_histograms,
                 SsAmeResult *res)
 {
-  const int rk = wk->radius == 0 ? 1 : MIN (wk->radius, wk->h - 1);
-  const int rl = wk->radius == 0 ? 1 : MIN (wk->radius, wk->w - 1);
+  const int rk = max_row_offset (wk), rl = max_col_offset (wk);
   double total = 0.0;
   guint n_offsets = 0;
 
@@ -416,18 +233,17 @@ ame_from_codes (Work        *wk,
     for (int l = -rl; l <= rl; l++)
       {
         double hj[2], hr[2];
+        gboolean rows = isnan (*h0), no_rows = FALSE;
 
-        if (k == 0 && l <= 0)
-          continue;
-        if (wk->radius == 0 && k != 0 && l != 0)
-          continue;
-        if (offset_pairs (wk->h, wk->w, k, l) == 0)
+        if (used_pairs (wk, k, l) == 0)
           continue;
 
-        hj[1] = joint_nats (wk, k, l);
-        hj[0] = four_histograms ? joint_nats (wk, -k, -l) : hj[1];
-        hr[0] = relative (hj[0], h0);
-        hr[1] = relative (hj[1], h0);
+        hj[1] = ss_ame_joint_nats (wk, k, l, &rows);
+        if (isnan (*h0))
+          *h0 = ss_ame_h0_nats (wk, rows, k, l, h0_occupied);
+        hj[0] = four_histograms ? ss_ame_joint_nats (wk, -k, -l, &no_rows) : hj[1];
+        hr[0] = relative (hj[0], *h0);
+        hr[1] = relative (hj[1], *h0);
         total += hr[0] + hr[1];
         n_offsets += 2;
 
@@ -448,11 +264,10 @@ ame_from_codes (Work        *wk,
 
 /* Fills the data-independent fields of res; returns the number of offsets averaged. */
 static guint
-describe (SsAmeResult *res,
-          const Work  *wk)
+describe (SsAmeResult     *res,
+          const SsAmeWork *wk)
 {
-  const int rk = wk->radius == 0 ? 1 : MIN (wk->radius, wk->h - 1);
-  const int rl = wk->radius == 0 ? 1 : MIN (wk->radius, wk->w - 1);
+  const int rk = max_row_offset (wk), rl = max_col_offset (wk);
   gsize min_pairs = G_MAXSIZE;
   guint n_offsets = 0;
 
@@ -465,8 +280,8 @@ describe (SsAmeResult *res,
   for (int k = 0; k <= rk; k++)
     for (int l = -rl; l <= rl; l++)
       {
-        const gsize p = offset_pairs (wk->h, wk->w, k, l);
-        if ((k == 0 && l <= 0) || (wk->radius == 0 && k != 0 && l != 0) || p == 0)
+        const gsize p = used_pairs (wk, k, l);
+        if (p == 0)
           continue;
         n_offsets += 2;
         min_pairs = MIN (min_pairs, p);
@@ -480,7 +295,7 @@ describe (SsAmeResult *res,
 /* Checks options and size (GErrors); on success wk is laid out over scratch and *need holds the
  * scratch bytes required, for the caller's g_return_val_if_fail. */
 static gboolean
-prepare (Work               *wk,
+prepare (SsAmeWork          *wk,
          gsize              *need,
          int                 h,
          int                 w,
@@ -512,7 +327,7 @@ prepare (Work               *wk,
 /* Quantizes and computes one map into res with a prepared wk. */
 static void
 compute_one (SsAmeResult *res,
-             Work        *wk,
+             SsAmeWork   *wk,
              const float *x,
              gboolean     four_histograms)
 {
@@ -523,7 +338,7 @@ compute_one (SsAmeResult *res,
       return;
     }
 
-  res->status = quantize (wk, x);
+  res->status = ss_ame_quantize (wk->q, x, wk->n, wk->bins);
   if (res->status == SS_AME_NONFINITE)
     {
       res->ame = 0.0;
@@ -540,10 +355,10 @@ compute_one (SsAmeResult *res,
       return;
     }
 
-  memset (wk->cc, 0, (wk->n + 1) * sizeof (guint32));
-  const double h0 = h0_nats (wk, &res->h0_occupied);
+  double h0 = NAN;
+
+  res->ame = ame_from_codes (wk, &h0, &res->h0_occupied, four_histograms, res);
   res->h0 = h0 / G_LN2;
-  res->ame = ame_from_codes (wk, h0, four_histograms, res);
 }
 
 gboolean
@@ -558,7 +373,7 @@ ss_ame_compute_mode (SsAmeResult        *res,
                      gsize               scratch_size,
                      GError            **error)
 {
-  Work wk;
+  SsAmeWork wk;
   gsize need;
 
   g_return_val_if_fail (res != NULL && x != NULL && opt != NULL && scratch != NULL, FALSE);
@@ -584,6 +399,80 @@ ss_ame_compute (SsAmeResult        *res,
                               error);
 }
 
+/* Scratch bytes of one thread of ss_ame_compute_batch: a whole number of cache lines, so the
+ * threads' slices neither share a line nor misalign. */
+static gsize
+batch_slice (gsize need)
+{
+  return (need + 63) / 64 * 64;
+}
+
+gsize
+ss_ame_batch_scratch_size (int                 h,
+                           int                 w,
+                           const SsAmeOptions *opt,
+                           int                 n_threads)
+{
+  return batch_slice (ss_ame_scratch_size (h, w, opt)) * (gsize) MAX (n_threads, 1);
+}
+
+gboolean
+ss_ame_compute_batch (SsAmeResult        *res,
+                      const float        *x,
+                      int                 n_maps,
+                      int                 h,
+                      int                 w,
+                      const SsAmeOptions *opt,
+                      int                 n_threads,
+                      gpointer            scratch,
+                      gsize               scratch_size,
+                      GError            **error)
+{
+  SsAmeWork wk;
+  gsize need;
+
+  g_return_val_if_fail (res != NULL && x != NULL && opt != NULL && scratch != NULL, FALSE);
+  g_return_val_if_fail (n_maps >= 0, FALSE);
+
+  if (!prepare (&wk, &need, h, w, opt, SS_AME_HIST_AUTO, NULL, error))
+    return FALSE;
+
+  const gsize slice = batch_slice (need);
+  const int nt = CLAMP (n_threads, 1, MAX (n_maps, 1));
+  int next = 0;
+
+  g_return_val_if_fail (scratch_size >= slice * (gsize) MAX (n_threads, 1), FALSE);
+  /* One iteration per thread, on its own slice of scratch; the maps are taken one at a time
+   * from a shared counter, so a thread the system schedules late does fewer of them rather than
+   * holding the others up. */
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < nt; t++)
+    {
+      SsAmeWork tw;
+      int i;
+
+      layout (&tw, h, w, opt, SS_AME_HIST_AUTO, (guint8 *) scratch + slice * (gsize) t);
+      while ((i = g_atomic_int_add (&next, 1)) < n_maps)
+        compute_one (res + i, &tw, x + (gsize) i * tw.n, FALSE);
+    }
+  return TRUE;
+}
+
+/* ss_rng_shuffle's Fisher–Yates on the 16-bit codes, drawing the same numbers. */
+static void
+shuffle_codes (SsRng   *rng,
+               guint16 *q,
+               gsize    n)
+{
+  for (gsize i = n; i > 1; i--)
+    {
+      const guint32 j = ss_rng_below (rng, (guint32) i);
+      const guint16 t = q[i - 1];
+      q[i - 1] = q[j];
+      q[j] = t;
+    }
+}
+
 gboolean
 ss_ame_null (SsAmeNull          *res,
              const float        *x,
@@ -596,7 +485,7 @@ ss_ame_null (SsAmeNull          *res,
              gsize               scratch_size,
              GError            **error)
 {
-  Work wk;
+  SsAmeWork wk;
   gsize need;
   SsAmeResult desc;
   double sum = 0.0, sum2 = 0.0;
@@ -622,16 +511,15 @@ ss_ame_null (SsAmeNull          *res,
       res->mean = res->sd = NAN;
       return TRUE;
     }
-  res->status = quantize (&wk, x);
+  res->status = ss_ame_quantize (wk.q, x, wk.n, wk.bins);
   if (res->status != SS_AME_OK)
     return TRUE;  /* constant or non-finite: 0, the generator untouched */
 
-  memset (wk.cc, 0, (wk.n + 1) * sizeof (guint32));
-  const double h0 = h0_nats (&wk, NULL);  /* a permutation keeps the histogram */
+  double h0 = ss_ame_h0_nats (&wk, FALSE, 0, 0, NULL);  /* a permutation keeps the histogram */
   for (guint p = 0; p < n_permutations; p++)
     {
-      ss_rng_shuffle (rng, wk.q, wk.n);
-      const double a = ame_from_codes (&wk, h0, FALSE, NULL);
+      shuffle_codes (rng, wk.q, wk.n);
+      const double a = ame_from_codes (&wk, &h0, NULL, FALSE, NULL);
       sum += a;
       sum2 += a * a;
     }
@@ -652,7 +540,7 @@ ss_ame_compute_channels (SsAmeChannels      *res,
                          gsize               scratch_size,
                          GError            **error)
 {
-  Work wk;
+  SsAmeWork wk;
   gsize need;
   double sum = 0.0;
 

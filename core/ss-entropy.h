@@ -43,9 +43,10 @@
  *   that is constant or non-finite has null 0 and draws nothing from the generator.
  *
  * Memory: the functions never allocate.  The caller passes scratch of ss_ame_scratch_size()
- * bytes, 4-byte aligned (g_malloc's is).  Joint histograms with B² ≤ 2·H·W rounded up to a power
- * of two are dense B² counters; otherwise they are an open-addressing hash table of that
- * power-of-two size, so a 7×7 map at B = 256 clears 128 slots rather than 65536 counters. */
+ * bytes, 4-byte aligned (g_malloc's is).  Joint histograms are dense B² counters (plus one bit
+ * per counter) when B ≤ 256 or B² ≤ 2·H·W rounded up to a power of two, so about 270 KiB at
+ * B = 256 whatever the map size; a small map touches only a few of them.  Otherwise they are an
+ * open-addressing hash table of that power-of-two size. */
 
 #include <glib.h>
 
@@ -137,6 +138,25 @@ gboolean ss_ame_compute       (SsAmeResult        *res,
                                int                 h,
                                int                 w,
                                const SsAmeOptions *opt,
+                               gpointer            scratch,
+                               gsize               scratch_size,
+                               GError            **error);
+
+/* Bytes of scratch for ss_ame_compute_batch on n_threads threads: one ss_ame_scratch_size each,
+ * rounded up to whole cache lines; 0 when the options or size are invalid. */
+gsize    ss_ame_batch_scratch_size (int h, int w, const SsAmeOptions *opt, int n_threads);
+
+/* res (N) receives the AME (SDE) of each of the N = n_maps maps of x (N, H, W), bit for bit what
+ * ss_ame_compute gives, on min (n_threads, N) threads (OpenMP) that take the maps one at a time.
+ * Errors as ss_ame_compute's.
+ * scratch: scratch_size ≥ ss_ame_batch_scratch_size (h, w, opt, n_threads) bytes. */
+gboolean ss_ame_compute_batch (SsAmeResult        *res,
+                               const float        *x,
+                               int                 n_maps,
+                               int                 h,
+                               int                 w,
+                               const SsAmeOptions *opt,
+                               int                 n_threads,
                                gpointer            scratch,
                                gsize               scratch_size,
                                GError            **error);

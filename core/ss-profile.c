@@ -21,6 +21,8 @@ ss_profile_options_init (SsProfileOptions *opt)
     .seed = 1,
     .null_permutations = SS_AME_NULL_PERMUTATIONS_DEFAULT,
     .mi_bins = SS_MI_BINS_DEFAULT,
+    .with_null = TRUE,
+    .with_activation = TRUE,
   };
   ss_ame_options_init (&opt->ame);
 }
@@ -74,19 +76,21 @@ saliency_stats (SsLayerProfile         *lp,
       lp->bias_dominated = r.bias_dominated;
       if (r.status == SS_AME_NOT_APPLICABLE)
         continue;
-      if (!ss_ame_null (&nl, map, lp->h, lp->w, &opt->ame, opt->null_permutations, rng, scratch,
+      if (opt->with_null &&
+          !ss_ame_null (&nl, map, lp->h, lp->w, &opt->ame, opt->null_permutations, rng, scratch,
                         scratch_size, error))
         return FALSE;
       lp->n_valid++;
       lp->n_constant += r.status == SS_AME_CONSTANT;
       sum += r.ame;
       sum2 += r.ame * r.ame;
-      null_sum += nl.mean;
+      if (opt->with_null)
+        null_sum += nl.mean;
     }
   lp->saliency_mean = lp->n_valid ? sum / lp->n_valid : NAN;
   lp->saliency_sd = lp->n_valid
     ? sqrt (MAX (0, sum2 / lp->n_valid - lp->saliency_mean * lp->saliency_mean)) : NAN;
-  lp->null_mean = lp->n_valid ? null_sum / lp->n_valid : NAN;
+  lp->null_mean = lp->n_valid && opt->with_null ? null_sum / lp->n_valid : NAN;
   return TRUE;
 }
 
@@ -159,26 +163,20 @@ ss_profile_pooled_mi (const SsGradcam *gc,
   return ss_mi_bits (hist);
 }
 
-GArray *
-ss_profile_compute (SsNet                  *net,
-                    const SsDataset        *ds,
-                    const SsProfileOptions *opt,
-                    GCancellable           *cancellable,
-                    GError                **error)
+float *
+ss_profile_draw_samples (const SsDataset        *ds,
+                         const SsProfileOptions *opt,
+                         SsRng                  *rng,
+                         GError                **error)
 {
-  const SsArch *arch = ss_net_get_arch (net);
-  g_autoptr(GArray) profile = g_array_new (FALSE, TRUE, sizeof (SsLayerProfile));
-  g_autoptr(SsGradcam) gc = NULL;
-  g_autoptr(SsMiHistogram) hist = NULL;
+  gsize size = ss_dataset_get_size (ds);
+  gsize in_len = (gsize) ss_dataset_get_channels (ds) * ss_dataset_get_height (ds) *
+                 ss_dataset_get_width (ds);
   g_autofree guint32 *order = NULL;
-  g_autofree float *x = NULL;      /* (N, C, H, W) */
   g_autofree guint8 *y = NULL;     /* (N) */
-  g_autofree gpointer scratch = NULL;
-  gsize scratch_size, in_len, size = ss_dataset_get_size (ds);
-  int n, first = -1, last = -1, c, h, w;
-  SsRng rng;
+  float *x;                        /* (N, C, H, W) */
 
-  g_return_val_if_fail (net != NULL && ds != NULL && opt != NULL, NULL);
+  g_return_val_if_fail (ds != NULL && opt != NULL && rng != NULL, NULL);
 
   if (opt->n_samples < 1 || (gsize) opt->n_samples > size)
     {
@@ -187,23 +185,61 @@ ss_profile_compute (SsNet                  *net,
                    size, ss_dataset_get_name (ds), opt->n_samples);
       return NULL;
     }
-  if (!ss_ame_options_check (&opt->ame, error) || !ss_check_data_fits (net, ds, error) ||
-      (hist = ss_mi_histogram_new (opt->mi_bins, error)) == NULL)
-    return NULL;
-
   /* N samples from a seeded shuffle, the same for every model compared. */
-  n = opt->n_samples;
-  ss_rng_seed (&rng, opt->seed);
+  ss_rng_seed (rng, opt->seed);
   order = g_new (guint32, size);
   for (gsize i = 0; i < size; i++)
     order[i] = (guint32) i;
-  ss_rng_shuffle (&rng, order, size);
+  ss_rng_shuffle (rng, order, size);
+  x = g_new (float, (gsize) opt->n_samples * in_len);
+  y = g_new (guint8, opt->n_samples);
+  ss_dataset_fill_batch (ds, x, y, order, opt->n_samples, FALSE, NULL);
+  return x;
+}
+
+GArray *
+ss_profile_compute (SsNet                  *net,
+                    const SsDataset        *ds,
+                    const SsProfileOptions *opt,
+                    GCancellable           *cancellable,
+                    GError                **error)
+{
+  g_autofree float *x = NULL;      /* (N, C, H, W) */
+  SsRng rng;
+
+  g_return_val_if_fail (net != NULL && ds != NULL && opt != NULL, NULL);
+
+  if (!ss_check_data_fits (net, ds, error) ||
+      (x = ss_profile_draw_samples (ds, opt, &rng, error)) == NULL)
+    return NULL;
+  return ss_profile_compute_samples (net, x, opt->n_samples, opt, &rng, cancellable, error);
+}
+
+GArray *
+ss_profile_compute_samples (SsNet                  *net,
+                            const float            *x,
+                            int                     n,
+                            const SsProfileOptions *opt,
+                            SsRng                  *rng,
+                            GCancellable           *cancellable,
+                            GError                **error)
+{
+  const SsArch *arch = ss_net_get_arch (net);
+  g_autoptr(GArray) profile = g_array_new (FALSE, TRUE, sizeof (SsLayerProfile));
+  g_autoptr(SsGradcam) gc = NULL;
+  g_autoptr(SsMiHistogram) hist = NULL;
+  g_autofree gpointer scratch = NULL;
+  gsize scratch_size, in_len;
+  int first = -1, last = -1, c, h, w;
+
+  g_return_val_if_fail (net != NULL && x != NULL && n >= 1 && opt != NULL, NULL);
+  g_return_val_if_fail (rng != NULL || !opt->with_null, NULL);
+
+  if (!ss_ame_options_check (&opt->ame, error) ||
+      (hist = ss_mi_histogram_new (opt->mi_bins, error)) == NULL)
+    return NULL;
   ss_arch_get_input (arch, &c, &h, &w);
   in_len = (gsize) c * h * w;
-  x = g_new (float, (gsize) n * in_len);
-  y = g_new (guint8, n);
-  ss_dataset_fill_batch (ds, x, y, order, n, FALSE, NULL);
-
   if ((gc = ss_gradcam_compute (net, x, n, c, h, w, NULL, error)) == NULL)
     return NULL;
   scratch = ame_scratch (arch, &opt->ame, &scratch_size);
@@ -224,7 +260,8 @@ ss_profile_compute (SsNet                  *net,
       lp.c = node->c;
       lp.h = node->h;
       lp.w = node->w;
-      if (!saliency_stats (&lp, gc, l, opt, &rng, scratch, scratch_size, error))
+      lp.activation_mean = NAN;
+      if (!saliency_stats (&lp, gc, l, opt, rng, scratch, scratch_size, error))
         return NULL;
       lp.delta = profile->len > 0
         ? lp.saliency_mean - g_array_index (profile, SsLayerProfile, profile->len - 1).saliency_mean
@@ -235,7 +272,8 @@ ss_profile_compute (SsNet                  *net,
         last = l;
       g_array_append_val (profile, lp);
     }
-  if (!activation_stats (profile, net, x, n, in_len, opt, scratch, scratch_size, cancellable,
+  if (opt->with_activation &&
+      !activation_stats (profile, net, x, n, in_len, opt, scratch, scratch_size, cancellable,
                          error))
     return NULL;
 

@@ -23,6 +23,8 @@ typedef struct {
   SsAmeOptions ame;            /* bins (default 256), Miller–Madow, radius */
   guint    null_permutations;  /* default 8 */
   int      mi_bins;            /* B_mi (default 32) */
+  gboolean with_null;          /* compute null_mean (default TRUE; else NAN) */
+  gboolean with_activation;    /* compute activation_mean (default TRUE; else NAN) */
 } SsProfileOptions;
 
 typedef enum {
@@ -61,6 +63,20 @@ const char  *ss_step_kind_name       (SsStepKind step);   /* "", "I", "II" */
 GArray      *ss_profile_compute      (SsNet *net, const SsDataset *ds,
                                       const SsProfileOptions *opt, GCancellable *cancellable,
                                       GError **error);
+
+/* The N = opt->n_samples samples ss_profile_compute draws from ds: the first N of a shuffle of
+ * the whole set seeded with opt->seed, normalised, (N, C, H, W). rng receives the generator as
+ * the draw leaves it, which ss_profile_compute goes on to use for the null baseline.
+ * SS_ERROR_ARGUMENT for more samples than ds holds. Returns: (transfer full) g_free. */
+float       *ss_profile_draw_samples (const SsDataset *ds, const SsProfileOptions *opt,
+                                      SsRng *rng, GError **error);
+
+/* The profile of net on given samples x (N, C, H, W) in the net's input shape, n ≥ 1; rng
+ * feeds the null baseline (may be NULL unless opt->with_null). ss_profile_compute is
+ * ss_profile_draw_samples then this. Transfer full, as ss_profile_compute. */
+GArray      *ss_profile_compute_samples (SsNet *net, const float *x, int n,
+                                         const SsProfileOptions *opt, SsRng *rng,
+                                         GCancellable *cancellable, GError **error);
 
 /* MI (bits) between layer a's Grad-CAM maps resized to layer b's grid and b's maps, pooled over
  * the samples in one joint histogram (SPEC §3); hist (B_mi bins) is cleared first. */

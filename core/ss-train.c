@@ -137,6 +137,24 @@ ss_evaluate (SsNet           *net,
   return TRUE;
 }
 
+/* Runs the hook, if any, and adds its wall time to p->hook_seconds. */
+static gboolean
+run_hook (const SsTrainHooks *hooks,
+          SsNet              *net,
+          SsTrainProgress    *p,
+          GError            **error)
+{
+  gint64 start;
+  gboolean ok;
+
+  if (hooks == NULL || hooks->hook == NULL)
+    return TRUE;
+  start = g_get_monotonic_time ();
+  ok = hooks->hook (net, p, hooks->hook_data, error);
+  p->hook_seconds += (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  return ok;
+}
+
 gboolean
 ss_train (SsNet               *net,
           const SsDataset     *train,
@@ -147,9 +165,25 @@ ss_train (SsNet               *net,
           GCancellable        *cancellable,
           GError             **error)
 {
+  SsTrainHooks hooks = { .progress = progress, .progress_data = user_data };
+  return ss_train_with_hooks (net, train, test, config, &hooks, cancellable, error);
+}
+
+gboolean
+ss_train_with_hooks (SsNet               *net,
+                     const SsDataset     *train,
+                     const SsDataset     *test,
+                     const SsTrainConfig *config,
+                     const SsTrainHooks  *hooks,
+                     GCancellable        *cancellable,
+                     GError             **error)
+{
   gsize n = ss_dataset_get_size (train);
   int k = ss_arch_get_n_classes (ss_net_get_arch (net));
   int bs = config->batch_size;
+  int every = hooks != NULL && hooks->hook != NULL ? hooks->hook_every : 0;
+  SsTrainProgressFunc progress = hooks != NULL ? hooks->progress : NULL;
+  gpointer user_data = hooks != NULL ? hooks->progress_data : NULL;
   g_autoptr(SsSgd) sgd = NULL;
   g_autofree float *x = NULL;        /* (B, C, H, W) */
   g_autofree float *probs = NULL;    /* (B, K) */
@@ -161,6 +195,7 @@ ss_train (SsNet               *net,
   gsize n_batches;
 
   g_return_val_if_fail (net != NULL && train != NULL && config != NULL, FALSE);
+  g_return_val_if_fail (every >= 0, FALSE);
 
   if (!ss_train_config_validate (config, error) || !ss_check_data_fits (net, train, error) ||
       (test != NULL && !ss_check_data_fits (net, test, error)))
@@ -231,21 +266,26 @@ ss_train (SsNet               *net,
           loss_sum += loss * nb;
           correct += (gsize) n_correct;
           seen += (gsize) nb;
+          p.batch = b + 1;
+          p.train_loss = loss_sum / (double) seen;
+          p.train_acc = (double) correct / (double) seen;
+          p.epoch_seconds = (double) (g_get_monotonic_time () - epoch_start) / G_USEC_PER_SEC
+                            - p.hook_seconds;
           if (progress != NULL)
             {
-              double secs = (double) (g_get_monotonic_time () - epoch_start) / G_USEC_PER_SEC;
               double run_secs = (double) (g_get_monotonic_time () - run_start) / G_USEC_PER_SEC;
               double done = epoch + (double) (b + 1) / (double) n_batches;
-              p.batch = b + 1;
-              p.train_loss = loss_sum / (double) seen;
-              p.train_acc = (double) correct / (double) seen;
-              p.epoch_seconds = secs;
-              p.images_per_s = secs > 0 ? (double) seen / secs : 0;
+              p.images_per_s = p.epoch_seconds > 0 ? (double) seen / p.epoch_seconds : 0;
               p.eta_seconds = run_secs / done * (config->epochs - done);
               progress (&p, user_data);
             }
+          if (every > 0 && (b + 1) % (gsize) every == 0 && b + 1 < n_batches &&
+              !run_hook (hooks, net, &p, error))
+            return FALSE;
         }
-      p.epoch_seconds = (double) (g_get_monotonic_time () - epoch_start) / G_USEC_PER_SEC;
+      p.epoch_seconds = (double) (g_get_monotonic_time () - epoch_start) / G_USEC_PER_SEC
+                        - p.hook_seconds;
+      p.images_per_s = p.epoch_seconds > 0 ? (double) seen / p.epoch_seconds : 0;
       p.train_loss = loss_sum / (double) seen;
       p.train_acc = (double) correct / (double) seen;
       p.batch = n_batches;
@@ -254,6 +294,8 @@ ss_train (SsNet               *net,
                         cancellable, error))
         return FALSE;
       p.epoch_done = TRUE;
+      if (!run_hook (hooks, net, &p, error))
+        return FALSE;
       if (progress != NULL)
         {
           double run_secs = (double) (g_get_monotonic_time () - run_start) / G_USEC_PER_SEC;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
@@ -105,4 +106,17 @@ ss_test_count_entries (const char *dir_path)
   while (g_dir_read_name (dir) != NULL)
     n++;
   return n;
+}
+
+gboolean
+ss_test_contains_bytes (const char *data,
+                        gsize       len,
+                        const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (data + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
 }

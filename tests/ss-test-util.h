@@ -26,4 +26,7 @@ guint ss_test_count_entries (const char *dir_path);
 /* Path of a committed fixture under tests/data; free with g_free. */
 char *ss_test_data_path (const char *name);
 
+/* Whether needle occurs in data (len bytes, which may hold NULs, as PDF streams do). */
+gboolean ss_test_contains_bytes (const char *data, gsize len, const char *needle);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
  * Legend: H W map size, N = H·W cells, B bins, R SDE radius, P permutations; maps (H, W) float.
  * Entropies below are in bits, as SsAmeResult reports them; H_R is a ratio (base-free). */
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -387,6 +388,187 @@ test_options (void)
   g_test_assert_expected_messages ();
 }
 
+/* SPEC §1 step 1 for one value, written out as plainly as possible. */
+static guint
+naive_code (float v, float lo, float hi, int bins)
+{
+  const double xp = ((double) v - (double) lo) / ((double) hi - (double) lo);
+  return MIN ((guint) floor (xp * bins), (guint) bins - 1);
+}
+
+static void
+test_quantize (void)
+{
+  /* ss_ame_quantize multiplies in float and redoes a block with the division when a value may
+   * sit within rounding of a bin edge.  Every bin edge lo + k·(hi − lo)/B is put in the map with
+   * its three float neighbours either side, among uniform values, so edges fall at every
+   * position of a block; the ranges include ones where x − lo rounds (far from 0), a negative
+   * one, tiny and huge ones, one whose float scale would be subnormal (B = 2 over ±FLT_MAX/2)
+   * and one whose hi − lo overflows a float (±FLT_MAX). */
+  static const int bins[] = { 2, 3, 7, 16, 100, 256, 257, 1000, 4096, 65536 };
+  static const float ranges[][2] = {
+    { 0.0f, 1.0f }, { -1.0f, 1.0f }, { 1000.0f, 1000.5f }, { -3e30f, 2e30f }, { 1e-30f, 3e-30f },
+    { 0.0f, 16777215.0f }, { -FLT_MAX / 2, FLT_MAX / 2 }, { -FLT_MAX, FLT_MAX },
+  };
+  gsize checked = 0;
+
+  g_test_summary ("The quantisation's codes equal SPEC §1's double-precision division for every "
+                  "value, bin edges and their float neighbours included, for B from 2 to 65536; "
+                  "NaN, ±Inf and constant maps (±0 included) are flagged.");
+  for (gsize r = 0; r < G_N_ELEMENTS (ranges); r++)
+    for (gsize b = 0; b < G_N_ELEMENTS (bins); b++)
+      {
+        const float lo = ranges[r][0], hi = ranges[r][1];
+        const int nb = bins[b], edges = MIN (nb, 1500);
+        const gsize n = (gsize) edges * 7 + 1000 + 5;  /* not a whole number of blocks */
+        g_autofree float *x = g_new (float, n);
+        g_autofree guint16 *q = g_new (guint16, n);
+        gsize i = 0;
+
+        x[i++] = lo;
+        x[i++] = hi;
+        for (int e = 0; e < edges; e++)
+          {
+            const int k = (int) ((gint64) e * nb / edges);
+            const float edge = (float) ((double) lo + k * (((double) hi - lo) / nb));
+            float below = edge, above = edge;
+
+            x[i++] = edge;
+            for (int d = 0; d < 3; d++)
+              {
+                below = nextafterf (below, -INFINITY);
+                above = nextafterf (above, INFINITY);
+                x[i++] = CLAMP (below, lo, hi);
+                x[i++] = CLAMP (above, lo, hi);
+              }
+          }
+        ss_test_fill_uniform (x + i, n - i, 0.0f, 1.0f, 90 + r * 16 + b);
+        for (; i < n; i++)
+          x[i] = (float) CLAMP ((double) lo + x[i] * ((double) hi - lo), lo, hi);
+
+        g_assert_cmpint (ss_ame_quantize (q, x, n, nb), ==, SS_AME_OK);
+        for (i = 0; i < n; i++)
+          if (q[i] != naive_code (x[i], lo, hi, nb))
+            g_error ("range [%g, %g], B = %d: x[%zu] = %.9g has code %u, SPEC says %u", lo, hi,
+                     nb, i, x[i], q[i], naive_code (x[i], lo, hi, nb));
+        checked += n;
+      }
+  g_test_message ("%zu codes checked", checked);
+
+  /* Degenerate maps, the odd one out in the vectorised part, in a block, and in the tail. */
+  for (gsize at = 0; at < 100; at += 33)
+    {
+      float x[101];
+      guint16 q[101];
+
+      for (int kind = 0; kind < 4; kind++)
+        {
+          ss_test_fill_uniform (x, 101, -1.0f, 1.0f, 7);
+          x[at] = kind == 0 ? NAN : kind == 1 ? INFINITY : kind == 2 ? -INFINITY : 0.5f;
+          g_assert_cmpint (ss_ame_quantize (q, x, 101, 256), ==,
+                           kind == 3 ? SS_AME_OK : SS_AME_NONFINITE);
+        }
+      for (int i = 0; i < 101; i++)
+        x[i] = i % 2 ? 0.0f : -0.0f;
+      g_assert_cmpint (ss_ame_quantize (q, x, 101, 256), ==, SS_AME_CONSTANT);
+    }
+}
+
+static void
+test_modes (void)
+{
+  /* The dense histograms are read back in two ways, chosen per histogram by its pairs per slot
+   * (a scan of the table, or only the duplicated keys found through one bit per key), and a
+   * scan leaves the table zero for the next histogram, which then skips clearing it.  SDE
+   * offsets far apart have fewer pairs, so on 16×16 at B = 32 (1024 slots) R = 3 switches ways
+   * within one map, and on 40×37 at B = 16 and 256 all offsets take one way or the other. */
+  static const struct { int h, w, bins, radius; } cases[] = {
+    { 16, 16, 32, 3 }, { 18, 18, 32, 3 }, { 40, 37, 16, 2 }, { 40, 37, 256, 1 },
+    { 64, 64, 256, 0 }, { 37, 40, 64, 2 },
+  };
+  SsRng rng;
+
+  g_test_summary ("Dense histograms read back by a scan or through duplicated keys, switching "
+                  "within a map, give the hashed histograms' bits and the naive reference.");
+  ss_rng_seed (&rng, 5);
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      const int h = cases[c].h, w = cases[c].w;
+      g_autofree float *x = g_new (float, h * w);
+
+      for (int kind = 0; kind < 2; kind++)
+        {
+          const SsAmeOptions o = entropy_check_opts (cases[c].bins, kind == 1, cases[c].radius);
+          if (kind == 0)
+            ss_test_fill_uniform (x, (gsize) h * w, 0.0f, 1.0f, 40 + c);
+          else
+            entropy_check_fill_levels (x, h, w, 5, &rng);
+
+          SsAmeResult dense = ame_mode (x, h, w, o, FALSE, SS_AME_HIST_DENSE);
+          SsAmeResult hash = ame_mode (x, h, w, o, FALSE, SS_AME_HIST_HASH);
+          assert_same_result (&dense, &hash);
+          g_assert_cmpfloat_with_epsilon (dense.ame,
+                                          entropy_check_ref_ame (x, h, w, cases[c].bins,
+                                                                 kind == 1, cases[c].radius),
+                                          1e-12);
+        }
+    }
+}
+
+static void
+test_batch (void)
+{
+  /* Maps of every status through ss_ame_compute_batch, with the scratch of every thread full of
+   * garbage, on 1 to 5 threads, and through ss_ame_compute with fresh scratch. */
+  const int h = 23, w = 19, n_maps = 9;
+  const gsize n = (gsize) h * w;
+  g_autofree float *x = g_new (float, n_maps * n);
+  SsRng rng;
+
+  g_test_summary ("ss_ame_compute_batch gives ss_ame_compute's bits for every map, whatever "
+                  "the number of threads.");
+  ss_rng_seed (&rng, 11);
+  for (int m = 0; m < n_maps; m++)
+    {
+      float *xm = x + m * n;
+      if (m % 3 == 0)
+        ss_test_fill_uniform (xm, n, -1.0f, 3.0f, 70 + m);
+      else
+        entropy_check_fill_levels (xm, h, w, 2 + m * 3, &rng);
+    }
+  for (gsize i = 0; i < n; i++)
+    x[4 * n + i] = 1.5f;  /* constant */
+  x[7 * n + 100] = NAN;
+
+  for (int b = 0; b < 3; b++)
+    {
+      const SsAmeOptions o = entropy_check_opts (b == 0 ? 256 : b == 1 ? 16 : SS_AME_BINS_AUTO,
+                                                 b == 1, b == 2 ? 2 : 0);
+      for (int threads = 1; threads <= 5; threads += 2)
+        {
+          g_autoptr (GError) error = NULL;
+          const gsize size = ss_ame_batch_scratch_size (h, w, &o, threads);
+          g_autofree gpointer scratch = g_malloc (size);
+          SsAmeResult res[9];
+
+          g_assert_cmpuint (size, >=, ss_ame_scratch_size (h, w, &o) * threads);
+          memset (scratch, 0xa5, size);
+          g_assert_true (ss_ame_compute_batch (res, x, n_maps, h, w, &o, threads, scratch, size,
+                                               &error));
+          g_assert_no_error (error);
+          for (int m = 0; m < n_maps; m++)
+            {
+              SsAmeResult one = entropy_check_ame (x + m * n, h, w, o);
+              assert_same_result (&res[m], &one);
+            }
+          g_assert_cmpint (res[4].status, ==, SS_AME_CONSTANT);
+          g_assert_cmpint (res[7].status, ==, SS_AME_NONFINITE);
+          g_assert_true (ss_ame_compute_batch (res, x, 0, h, w, &o, threads, scratch, size,
+                                               NULL));
+        }
+    }
+}
+
 /* Wall time of one AME in µs: best of 3 rounds, each repeating for at least 20 ms. */
 static double
 time_ame (const float *x, int side, SsAmeOptions o, SsAmeHistMode mode)
@@ -450,6 +632,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/entropy/null", test_null);
   g_test_add_func ("/entropy/channels", test_channels);
   g_test_add_func ("/entropy/options", test_options);
+  g_test_add_func ("/entropy/quantize", test_quantize);
+  g_test_add_func ("/entropy/dense-modes", test_modes);
+  g_test_add_func ("/entropy/batch", test_batch);
   g_test_add_func ("/entropy/timing", test_timing);
   return g_test_run ();
 }

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "ss-error.h"
+#include "ss-model-file.h"
+#include "ss-relevance-prune.h"
+
+/* supersign-cli prune-filters: iterative filter pruning by relevance (SPEC §5, thesis §3.2,
+ * core/ss-relevance-prune.h): rank → prune → fine-tune for --rounds rounds down to --target
+ * filters per pruned layer (or --fraction of them fewer), printing each round's configuration,
+ * parameters, MACs, test accuracy and the time spent on relevance. Runs on the calling thread:
+ * the model is saved (atomically) only once the last round is done. */
+
+#define META_PRUNE_FILTERS "supersign.prune-filters"
+
+typedef struct {
+  gboolean          json;
+  GArray           *rounds;   /* SsRelevancePruneRound, kept copied (owned) */
+  char            **units;    /* borrowed */
+} Report;
+
+/* "24-24-48-48". Transfer full. */
+static char *
+config_string (const int *kept,
+               int        n)
+{
+  GString *s = g_string_new (NULL);
+  for (int u = 0; u < n; u++)
+    g_string_append_printf (s, "%s%d", u ? "-" : "", kept[u]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+round_clear (gpointer data)
+{
+  g_free (((SsRelevancePruneRound *) data)->kept);
+}
+
+static void
+on_progress (const SsRelevancePruneProgress *p,
+             gpointer                        user_data)
+{
+  Report *rep = user_data;
+
+  if (p->phase == SS_RELEVANCE_PRUNE_SCORING)
+    fprintf (stderr, "round %d/%d: computing relevance\n", p->round, p->rounds);
+  else if (p->phase == SS_RELEVANCE_PRUNE_FINETUNING && p->train->epoch_done)
+    fprintf (stderr, "round %d/%d: fine-tuning epoch %d/%d  loss %.4f  train acc %.2f%%  "
+             "%.1f s\n", p->round, p->rounds, p->train->epoch + 1, p->train->epochs,
+             p->train->train_loss, 100 * p->train->train_acc, p->train->epoch_seconds);
+  else if (p->phase == SS_RELEVANCE_PRUNE_ROUND_DONE)
+    {
+      SsRelevancePruneRound copy = *p->result;
+      g_autofree char *config = config_string (copy.kept, copy.n_units);
+
+      copy.kept = g_memdup2 (copy.kept, (gsize) copy.n_units * sizeof (int));
+      g_array_append_val (rep->rounds, copy);
+      if (rep->json)
+        return;
+      if (copy.round == 0)
+        printf ("round 0: %s  params %" G_GINT64_FORMAT "  MACs %" G_GINT64_FORMAT
+                "  test accuracy %.2f%%\n", config, copy.params, copy.macs,
+                100 * copy.accuracy);
+      else
+        printf ("round %d: %s  params %" G_GINT64_FORMAT "  MACs %" G_GINT64_FORMAT
+                "  test accuracy %.2f%%  relevance %.3f s (%.3f s with forwards)  "
+                "fine-tuning %.1f s\n", copy.round, config, copy.params, copy.macs,
+                100 * copy.accuracy, copy.relevance_seconds, copy.relevance_wall,
+                copy.finetune_seconds);
+      fflush (stdout);
+    }
+}
+
+/* One count per unit from "N-N-…"; SS_ERROR_ARGUMENT for a wrong number of fields or a field
+ * that is not a number (ranges are ss_relevance_prune_check's). */
+static gboolean
+parse_target (const char  *text,
+              char       **units,
+              int         *targets,
+              int          n_units,
+              GError     **error)
+{
+  g_auto(GStrv) fields = g_strsplit (text, "-", -1);
+  const int n = (int) g_strv_length (fields);
+
+  if (n != n_units)
+    {
+      g_autofree char *list = g_strjoinv (", ", units);
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "--target has %d field%s but %d layer%s pruned (%s): give one filter count "
+                   "per layer, e.g. --target %s", n, n == 1 ? "" : "s", n_units,
+                   n_units == 1 ? " is" : "s are", list, n_units == 1 ? "8" : "8-16-…");
+      return FALSE;
+    }
+  for (int u = 0; u < n; u++)
+    {
+      gint64 v;
+      if (!g_ascii_string_to_signed (fields[u], 10, 0, G_MAXINT, &v, NULL))
+        {
+          g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                       "--target field %d (“%s”, for %s) is not a filter count", u + 1,
+                       fields[u], units[u]);
+          return FALSE;
+        }
+      targets[u] = (int) v;
+    }
+  return TRUE;
+}
+
+/* Targets from --fraction f: each unit keeps n₀ − round (f·n₀), at least 1. */
+static gboolean
+fraction_targets (double        f,
+                  const SsArch *arch,
+                  char        **units,
+                  int          *targets,
+                  int           n_units,
+                  GError      **error)
+{
+  if (!(f > 0.0 && f < 1.0))
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "--fraction is the share of each layer's filters to remove: more than 0 and "
+                   "less than 1, not %g", f);
+      return FALSE;
+    }
+  for (int u = 0; u < n_units; u++)
+    {
+      const int node = ss_arch_find_node (arch, units[u]);
+      /* An unknown name is left for ss_relevance_prune_check to report. */
+      const int n0 = node >= 0 ? ss_arch_get_node (arch, node)->out : 1;
+      targets[u] = MAX (1, n0 - (int) (f * n0 + 0.5));
+    }
+  return TRUE;
+}
+
+static void
+print_json (Report       *rep,
+            const SsNet  *net,
+            const char   *criterion,
+            int           n_units,
+            const char   *out)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
+  json_builder_set_member_name (b, "criterion");
+  json_builder_add_string_value (b, criterion);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (int u = 0; u < n_units; u++)
+    json_builder_add_string_value (b, rep->units[u]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "rounds");
+  json_builder_begin_array (b);
+  for (guint r = 0; r < rep->rounds->len; r++)
+    {
+      const SsRelevancePruneRound *x = &g_array_index (rep->rounds, SsRelevancePruneRound, r);
+      g_autofree char *config = config_string (x->kept, x->n_units);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "round");
+      json_builder_add_int_value (b, x->round);
+      json_builder_set_member_name (b, "configuration");
+      json_builder_add_string_value (b, config);
+      json_builder_set_member_name (b, "filters");
+      json_builder_begin_array (b);
+      for (int u = 0; u < x->n_units; u++)
+        json_builder_add_int_value (b, x->kept[u]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "params");
+      json_builder_add_int_value (b, x->params);
+      json_builder_set_member_name (b, "macs");
+      json_builder_add_int_value (b, x->macs);
+      cli_json_add_number (b, "test_accuracy", x->accuracy);
+      cli_json_add_number (b, "test_loss", x->loss);
+      cli_json_add_number (b, "relevance_seconds", x->relevance_seconds);
+      cli_json_add_number (b, "relevance_wall_seconds", x->relevance_wall);
+      cli_json_add_number (b, "finetune_seconds", x->finetune_seconds);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  if (out != NULL)
+    {
+      json_builder_set_member_name (b, "out");
+      json_builder_add_string_value (b, out);
+    }
+  json_builder_end_object (b);
+  cli_print_json (b);
+}
+
+typedef struct {
+  CliRelevanceArgs rel;
+  char            *layers;
+  char            *target;
+  double           fraction;
+  int              rounds;
+  int              epochs;
+  double           lr;
+  int              test_subset;
+} PruneArgs;
+
+static int
+run (CliOptions *opts,
+     PruneArgs  *a,
+     int         argc,
+     char      **argv)
+{
+  const GOptionEntry own[] = {
+    { "target", 0, 0, G_OPTION_ARG_STRING, &a->target,
+      "Filters each pruned layer keeps, e.g. 24-24-48-48 (one per layer of --layers)", "N-N-…" },
+    { "fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->fraction,
+      "Instead of --target: remove this share of every pruned layer's filters", "F" },
+    { "layers", 'l', 0, G_OPTION_ARG_STRING, &a->layers,
+      "Conv layers to prune, comma-separated (default: one per prunable channel group)",
+      "NAME,…" },
+    { "rounds", 'r', 0, G_OPTION_ARG_INT, &a->rounds,
+      "Rank → prune → fine-tune rounds to reach the target (default 1)", "R" },
+    { "finetune-epochs", 'e', 0, G_OPTION_ARG_INT, &a->epochs,
+      "Fine-tuning epochs after each round (default 1; 0: none)", "E" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "Fine-tuning learning rate (default 0.01)", "LR" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Fine-tuning batch (default 64)", "N" },
+    { "subset", 0, 0, G_OPTION_ARG_INT, &opts->subset,
+      "Use the first N training images (relevance samples and fine-tuning)", "N" },
+    { "test-subset", 0, 0, G_OPTION_ARG_INT, &a->test_subset,
+      "Measure accuracy on the first N test images (default: all)", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts->out,
+      "Save the pruned model here (atomically)", "FILE" },
+    { NULL }
+  };
+  g_autofree GOptionEntry *entries = cli_relevance_entries (&a->rel, own);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) metadata = NULL;
+  g_autoptr(SsNet) net = NULL, pruned = NULL;
+  g_autoptr(SsDataset) train = NULL, test = NULL;
+  g_autoptr(GArray) rounds = g_array_new (FALSE, TRUE, sizeof (SsRelevancePruneRound));
+  g_auto(GStrv) units = NULL;
+  g_autofree int *targets = NULL;
+  SsRelevancePruneConfig config;
+  Report rep = { .rounds = rounds };
+  int n_units;
+
+  if (!cli_parse_options (opts, "prune-filters",
+                          "iterative filter pruning by relevance (rank, prune, fine-tune)",
+                          entries, &argc, &argv))
+    return 2;
+  if ((a->target == NULL) == (a->fraction == 0.0))
+    {
+      fprintf (stderr, "supersign-cli prune-filters: give either --target N-N-… or "
+               "--fraction F\n");
+      return 2;
+    }
+  rep.json = opts->json;
+  g_array_set_clear_func (rounds, round_clear);
+  ss_relevance_prune_config_init (&config);
+  if (!cli_relevance_args_apply (&a->rel, &config.criterion, &config.relevance, &error))
+    return cli_fail (error);
+  config.rounds = a->rounds;
+  /* The schedule spans one round's fine-tuning; 0 epochs skips it. */
+  config.finetune.epochs = a->epochs;
+  config.finetune.schedule.epochs = MAX (a->epochs, 1);
+  config.finetune.schedule.lr = a->lr;
+  config.finetune.batch_size = opts->batch;
+  config.finetune.seed = (guint64) opts->seed;
+
+  if ((net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
+    return cli_fail (error);
+  units = a->layers != NULL ? g_strsplit (a->layers, ",", -1)
+                            : ss_relevance_prune_default_units (ss_net_get_arch (net));
+  n_units = (int) g_strv_length (units);
+  rep.units = units;
+  targets = g_new0 (int, MAX (n_units, 1));
+  if (a->target != NULL ? !parse_target (a->target, units, targets, n_units, &error)
+                        : !fraction_targets (a->fraction, ss_net_get_arch (net), units, targets,
+                                             n_units, &error))
+    return cli_fail (error);
+  if (!ss_relevance_prune_check (ss_net_get_arch (net), (const char *const *) units, targets,
+                                 n_units, &error))
+    return cli_fail (error);
+
+  if ((train = cli_load_data (opts, cli_model_dataset (metadata), TRUE, &error)) == NULL ||
+      (test = cli_load_data (opts, cli_model_dataset (metadata), FALSE, &error)) == NULL)
+    return cli_fail (error);
+  if (!cli_take_subset ("prune-filters", "--subset", opts->subset, &train) ||
+      !cli_take_subset ("prune-filters", "--test-subset", a->test_subset, &test))
+    return 2;
+
+  if (!opts->json)
+    printf ("pruning %s by %s: layers %s\n", ss_arch_get_name (ss_net_get_arch (net)),
+            ss_relevance_criterion_name (config.criterion), a->layers ? a->layers : "(all)");
+  pruned = ss_relevance_prune_run (net, train, test, &config, (const char *const *) units,
+                                   targets, n_units, on_progress, &rep, NULL, &error);
+  if (pruned == NULL)
+    return cli_fail (error);
+
+  if (opts->out != NULL)
+    {
+      g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      const SsRelevancePruneRound *last = &g_array_index (rounds, SsRelevancePruneRound,
+                                                          rounds->len - 1);
+      g_autofree char *config_text = config_string (last->kept, last->n_units);
+      g_hash_table_insert (meta, SS_MODEL_META_DATASET,
+                           g_strdup (cli_data_spec (opts, cli_model_dataset (metadata))));
+      g_hash_table_insert (meta, META_PRUNE_FILTERS,
+                           g_strdup_printf ("{\"criterion\": \"%s\", \"rounds\": %d, "
+                                            "\"configuration\": \"%s\"}",
+                                            ss_relevance_criterion_name (config.criterion),
+                                            config.rounds, config_text));
+      if (!ss_model_save (pruned, opts->out, meta, &error))
+        return cli_fail (error);
+    }
+  if (opts->json)
+    print_json (&rep, pruned, ss_relevance_criterion_name (config.criterion), n_units,
+                opts->out);
+  else if (opts->out != NULL)
+    printf ("saved %s\n", opts->out);
+  return 0;
+}
+
+int
+cli_prune_filters (CliOptions *opts,
+                   int         argc,
+                   char      **argv)
+{
+  PruneArgs a = { .rounds = 1, .epochs = 1, .lr = 0.01 };
+  int status;
+
+  cli_relevance_args_init (&a.rel);
+  status = run (opts, &a, argc, argv);
+  cli_relevance_args_clear (&a.rel);
+  g_free (a.layers);
+  g_free (a.target);
+  return status;
+}

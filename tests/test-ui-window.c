@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+/* The GTK app's main window on the shipped model (run under Xvfb by meson test): the layer list
+ * fills, a layer's Grad-CAM heatmaps are computed on a worker, the entropy bars get the profile
+ * of every saliency layer beside random weights, Escape during a long job leaves a clear
+ * "cancelled" state, a corrupt model file gives an error (toast and failed job) rather than a
+ * crash, figures export, and a folder of PNGs with a bad file opens with the bad file listed.
+ * The tests run in order on one window, since opening the model and computing profiles takes a
+ * while. */
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ss-entropy-view.h"
+#include "ss-export-dialog.h"
+#include "ss-infoplane-view.h"
+#include "ss-job-bar.h"
+#include "ss-layers-view.h"
+#include "ss-png.h"
+#include "ss-shipped.h"
+#include "ss-test-util.h"
+#include "ss-train-view.h"
+#include "ss-ui.h"
+#include "ss-window.h"
+
+#define TIMEOUT_S 240.0
+
+static AdwApplication *app;
+static SsWindow *window;
+static char *tmp_dir;
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Iterates the main context until cond holds; FALSE after the timeout. */
+static gboolean
+wait_for (Condition cond,
+          gpointer  data,
+          double    seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static void
+spin (double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+static SsSession *
+session (void)
+{
+  return ss_window_get_session (window);
+}
+
+static SsLayersView *
+layers_view (void)
+{
+  return SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
+}
+
+static gboolean
+layers_filled (gpointer data)
+{
+  return ss_layers_view_get_n_rows (layers_view ()) > 0 && ss_session_get_data (session ()) != NULL;
+}
+
+static gboolean
+job_not_running (gpointer data)
+{
+  return !ss_job_is_running (SS_JOB (data));
+}
+
+static void
+test_open_shipped (void)
+{
+  SsSessionModel *model;
+
+  g_test_summary ("The window opens the shipped fmnist-vgg and the Fashion-MNIST test set on "
+                  "workers and lists every node of the network");
+  if (ss_shipped_model_path () == NULL)
+    {
+      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
+      return;
+    }
+  window = ss_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (layers_filled, NULL, TIMEOUT_S));
+  model = ss_session_get_model (session ());
+  g_assert_cmpstr (model->title, ==, "fmnist-vgg");
+  g_assert_false (model->random);
+  g_assert_cmpuint (ss_layers_view_get_n_rows (layers_view ()), ==,
+                    (guint) ss_arch_get_n_nodes (ss_net_get_arch (model->net)));
+  g_assert_true (ss_session_get_fits (session (), NULL));
+}
+
+static gboolean
+maps_shown (gpointer data)
+{
+  SsHeatmapPanel *panel = ss_layers_view_get_panel (layers_view ());
+  return ss_heatmap_panel_get_n_maps (panel) > 0 && !ss_job_is_running (ss_heatmap_panel_get_job (panel));
+}
+
+static void
+test_heatmaps (void)
+{
+  SsHeatmapPanel *panel;
+  const SsArch *arch;
+  int node;
+
+  g_test_summary ("Selecting a conv layer computes its Grad-CAM maps for a page of samples on a "
+                  "worker and shows one card per sample; the grid exports as a figure");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  panel = ss_layers_view_get_panel (layers_view ());
+  arch = ss_net_get_arch (ss_session_get_model (session ())->net);
+  node = ss_arch_find_node (arch, "conv2");
+  g_assert_cmpint (node, >=, 0);
+  ss_layers_view_select_node (layers_view (), node);
+  g_assert_true (wait_for (maps_shown, NULL, TIMEOUT_S));
+  g_assert_cmpint (ss_heatmap_panel_get_node (panel), ==, node);
+  g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
+  g_assert_nonnull (ss_heatmap_panel_get_figure (panel));
+  g_assert_cmpint (ss_fig_heatmaps_get_n_samples (ss_heatmap_panel_get_figure (panel)), ==, 12);
+
+  /* The next page is a new computation; coming back is served from the cache. */
+  ss_heatmap_panel_set_first (panel, 12);
+  g_assert_true (wait_for (maps_shown, NULL, TIMEOUT_S));
+  ss_heatmap_panel_set_first (panel, 0);
+  g_assert_false (ss_job_is_running (ss_heatmap_panel_get_job (panel)));
+  g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
+}
+
+static gconstpointer
+get_plot_figure (GObject   *source,
+                 SsFigKind *kind)
+{
+  return ss_plot_get_figure (SS_PLOT (source), kind);
+}
+
+static gboolean
+profiles_ready (gpointer data)
+{
+  return ss_session_get_profile (session ()) != NULL &&
+         ss_session_get_random_profile (session ()) != NULL;
+}
+
+static void
+test_entropy_bars (void)
+{
+  SsEntropyView *view;
+  SsSessionProfile *prof;
+  SsFigKind kind;
+  const SsFigBars *fig;
+  SsExportDialog *dialog = NULL;
+  g_autofree char *svg = NULL, *png = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The entropy bars show the trained profile of every saliency layer beside "
+                  "the random-weights profile; the figure exports as SVG and PNG");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  ss_window_set_page (window, "entropy");
+  g_assert_true (wait_for (profiles_ready, NULL, TIMEOUT_S));
+  spin (0.2);
+  view = SS_ENTROPY_VIEW (ss_window_get_page (window, "entropy"));
+  prof = ss_session_get_profile (session ());
+  fig = ss_plot_get_figure (ss_entropy_view_get_plot (view), &kind);
+  g_assert_nonnull (fig);
+  g_assert_cmpint (kind, ==, SS_FIG_BARS);
+  g_assert_cmpint (ss_fig_bars_get_n_layers (fig), ==, (int) prof->layers->len);
+  g_assert_cmpint (ss_fig_bars_get_n_series (fig), ==, 2);
+  g_assert_cmpint ((int) prof->layers->len, ==,
+                   (int) ss_session_get_random_profile (session ())->layers->len);
+
+  /* The export dialog's default: PNG, 85 × 60 mm at 300 dpi. */
+  dialog = ss_export_dialog_new (GTK_WINDOW (window), G_OBJECT (ss_entropy_view_get_plot (view)),
+                                 get_plot_figure, "bars");
+  png = g_build_filename (tmp_dir, "bars.png", NULL);
+  g_assert_true (ss_export_dialog_write (dialog, png, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&dialog)));
+  svg = g_build_filename (tmp_dir, "bars.svg", NULL);
+  g_assert_true (ss_fig_export (kind, fig, svg, SS_FIG_FORMAT_SVG, 241, 170, 300, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
+
+  {
+    SsInfoplaneView *ip = SS_INFOPLANE_VIEW (ss_window_get_page (window, "infoplane"));
+    g_assert_nonnull (ss_plot_get_figure (ss_infoplane_view_get_plot (ip), &kind));
+    g_assert_cmpint (kind, ==, SS_FIG_INFOPLANE);
+  }
+}
+
+static gboolean
+job_running_with_progress (gpointer data)
+{
+  return ss_job_is_running (SS_JOB (data)) && ss_job_get_fraction (SS_JOB (data)) > 0;
+}
+
+static gboolean
+runs_listed (gpointer data)
+{
+  return ss_runs_view_get_n_runs (SS_RUNS_VIEW (data)) > 0 &&
+         !ss_job_is_running (ss_runs_view_get_job (SS_RUNS_VIEW (data)));
+}
+
+static void
+test_cancel (void)
+{
+  SsTrainView *train;
+  SsJob *job;
+  GtkWidget *bar;
+
+  g_test_summary ("Escape (win.cancel) during a training run leaves the job cancelled, with "
+                  "the bar saying so, and no late result replaces that state; the run is in "
+                  "the run history as interrupted");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  ss_window_set_page (window, "experiments");
+  train = SS_TRAIN_VIEW (ss_window_get_page (window, "experiments"));
+  job = ss_train_view_get_job (train);
+  ss_train_view_configure (train, 5, 64, 0);
+  ss_train_view_start (train);
+  g_assert_true (ss_job_is_running (job));
+  g_assert_true (wait_for (job_running_with_progress, job, TIMEOUT_S));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
+  g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
+  spin (1.0);
+  g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
+  bar = gtk_widget_get_last_child (gtk_widget_get_first_child (GTK_WIDGET (train)));
+  g_assert_true (SS_IS_JOB_BAR (bar));
+  g_assert_cmpstr (ss_job_bar_get_status_text (SS_JOB_BAR (bar)), ==, "Cancelled");
+
+  /* The interrupted run is in the run history, and loads. */
+  g_assert_true (wait_for (runs_listed, ss_train_view_get_runs_view (train), TIMEOUT_S));
+  ss_runs_view_load (ss_train_view_get_runs_view (train), 1);
+  job = ss_runs_view_get_load_job (ss_train_view_get_runs_view (train));
+  g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
+  g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_DONE);
+}
+
+static void
+test_corrupt_model (void)
+{
+  g_autofree char *path = NULL;
+  SsSessionModel *before;
+  SsJob *job;
+
+  g_test_summary ("Opening a corrupt model file fails its job with the error shown in a "
+                  "toast; the model open before stays");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  path = g_build_filename (tmp_dir, "corrupt.safetensors", NULL);
+  g_assert_true (g_file_set_contents (path, "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13, NULL));
+  before = ss_session_get_model (session ());
+  job = ss_session_get_model_job (session ());
+  ss_session_open_model (session (), path);
+  g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
+  g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_FAILED);
+  g_assert_nonnull (ss_job_get_message (job));
+  g_assert_nonnull (ss_window_get_last_toast (window));
+  g_assert_nonnull (strstr (ss_window_get_last_toast (window), ss_job_get_message (job)));
+  g_assert_true (ss_session_get_model (session ()) == before);
+}
+
+static gboolean
+png_data_loaded (gpointer data)
+{
+  SsSessionData *d = ss_session_get_data (session ());
+  return d != NULL && d->report != NULL && maps_shown (NULL);
+}
+
+static void
+test_png_folder (void)
+{
+  g_autofree char *dir = NULL, *bad = NULL, *spec = NULL;
+  SsSessionData *data;
+
+  g_test_summary ("A folder of PNGs (one of them broken) opens as the data set, converted to "
+                  "the model's input; the broken file is listed, and its heatmaps compute");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  dir = g_build_filename (tmp_dir, "pngs", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr(SsImage) image = ss_image_new (40 + i, 40, 3);
+      g_autofree char *name = g_strdup_printf ("img%d.png", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      for (int p = 0; p < image->width * image->height * 3; p++)
+        image->pixels[p] = (guint8) ((p * 7 + i * 31) % 256);
+      g_assert_true (ss_png_save (image, path, NULL));
+    }
+  bad = g_build_filename (dir, "broken.png", NULL);
+  g_assert_true (g_file_set_contents (bad, "not a png", -1, NULL));
+  ss_window_set_page (window, "layers");
+  spec = g_strconcat ("png:", dir, NULL);
+  ss_session_open_data (session (), spec, FALSE);
+  g_assert_true (wait_for (png_data_loaded, NULL, TIMEOUT_S));
+  data = ss_session_get_data (session ());
+  g_assert_cmpuint (ss_dataset_get_size (data->test), ==, 3);
+  g_assert_cmpuint (data->report->problems->len, ==, 1);
+  g_assert_cmpint (ss_heatmap_panel_get_n_maps (ss_layers_view_get_panel (layers_view ())), ==, 3);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  /* Not G_TEST_OPTION_ISOLATE_DIRS: it also hides the system data folders, where the MIME
+   * database lives that gdk-pixbuf needs to recognise SVG icons. The user's folders (and so the
+   * run history) go to a temporary folder instead. */
+  tmp_dir = g_dir_make_tmp ("ss-ui-XXXXXX", NULL);
+  {
+    g_autofree char *home = g_build_filename (tmp_dir, "home", NULL);
+    g_autofree char *runs = g_build_filename (tmp_dir, "runs.sqlite", NULL);
+    g_setenv ("HOME", home, TRUE);
+    g_setenv ("XDG_DATA_HOME", home, TRUE);
+    g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+    g_setenv ("XDG_CACHE_HOME", home, TRUE);
+    g_setenv ("SUPERSIGN_RUNS_DB", runs, TRUE);
+  }
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  ss_ui_init ();
+  app = adw_application_new ("io.github.supersign.Supersign.Test", G_APPLICATION_NON_UNIQUE);
+  g_application_set_resource_base_path (G_APPLICATION (app), APP_RESOURCE_PATH);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+
+  g_test_add_func ("/ui/window/open-shipped", test_open_shipped);
+  g_test_add_func ("/ui/window/heatmaps", test_heatmaps);
+  g_test_add_func ("/ui/window/entropy-bars", test_entropy_bars);
+  g_test_add_func ("/ui/window/cancel", test_cancel);
+  g_test_add_func ("/ui/window/corrupt-model", test_corrupt_model);
+  g_test_add_func ("/ui/window/png-folder", test_png_folder);
+  status = g_test_run ();
+
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
+  spin (0.2);
+  g_clear_object (&app);
+  ss_test_rm_rf (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}

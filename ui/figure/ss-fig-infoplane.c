@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "ss-fig-infoplane.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ss-fig-axes.h"
+#include "ss-fig-export.h"
+
+typedef struct {
+  int    epoch;
+  double x, y;   /* I(X;T), I(T;Y) */
+} IpPoint;
+
+typedef struct {
+  char   *name;    /* owned */
+  GArray *points;  /* of IpPoint, owned */
+} IpLayer;
+
+struct _SsFigInfoplane {
+  GArray *layers;  /* of IpLayer */
+  char   *title;   /* owned, may be NULL */
+};
+
+typedef struct {
+  SsFigFrame frame;
+  SsFigTicks x_ticks, y_ticks;
+  double     y_label_x, x_label_dy;
+  double     legend_x, legend_y;
+  int        legend_rows;
+} IpLayout;
+
+#define X_LABEL "<i>I</i>(<i>X</i>; <i>T</i>) [bits]"
+#define Y_LABEL "<i>I</i>(<i>T</i>; <i>Y</i>) [bits]"
+/* Earlier epochs' markers, relative to the emphasised last one. */
+#define SMALL_MARKER 0.55
+
+static void
+ip_layer_clear (gpointer data)
+{
+  IpLayer *layer = data;
+
+  g_free (layer->name);
+  g_array_unref (layer->points);
+}
+
+SsFigInfoplane *
+ss_fig_infoplane_new (void)
+{
+  SsFigInfoplane *fig = g_new0 (SsFigInfoplane, 1);
+
+  fig->layers = g_array_new (FALSE, TRUE, sizeof (IpLayer));
+  g_array_set_clear_func (fig->layers, ip_layer_clear);
+  return fig;
+}
+
+void
+ss_fig_infoplane_free (SsFigInfoplane *fig)
+{
+  if (fig == NULL)
+    return;
+  g_array_unref (fig->layers);
+  g_free (fig->title);
+  g_free (fig);
+}
+
+static const IpLayer *
+layer_at (const SsFigInfoplane *fig,
+          int                   i)
+{
+  return &g_array_index (fig->layers, IpLayer, i);
+}
+
+int
+ss_fig_infoplane_add_layer (SsFigInfoplane *fig,
+                            const char     *name)
+{
+  IpLayer layer = { g_strdup (name != NULL ? name : ""), g_array_new (FALSE, FALSE,
+                                                                      sizeof (IpPoint)) };
+
+  g_return_val_if_fail (fig != NULL, -1);
+
+  g_array_append_val (fig->layers, layer);
+  return (int) fig->layers->len - 1;
+}
+
+void
+ss_fig_infoplane_add_point (SsFigInfoplane *fig,
+                            int             layer,
+                            int             epoch,
+                            double          i_xt,
+                            double          i_ty)
+{
+  IpPoint p = { epoch, i_xt, i_ty };
+
+  g_return_if_fail (fig != NULL);
+  g_return_if_fail (layer >= 0 && layer < (int) fig->layers->len);
+
+  g_array_append_val (layer_at (fig, layer)->points, p);
+}
+
+void
+ss_fig_infoplane_set_title (SsFigInfoplane *fig,
+                            const char     *title)
+{
+  g_return_if_fail (fig != NULL);
+
+  g_free (fig->title);
+  fig->title = g_strdup (title);
+}
+
+int
+ss_fig_infoplane_get_n_layers (const SsFigInfoplane *fig)
+{
+  g_return_val_if_fail (fig != NULL, 0);
+
+  return (int) fig->layers->len;
+}
+
+int
+ss_fig_infoplane_get_n_points (const SsFigInfoplane *fig,
+                               int                   layer)
+{
+  g_return_val_if_fail (fig != NULL, 0);
+  g_return_val_if_fail (layer >= 0 && layer < (int) fig->layers->len, 0);
+
+  return (int) layer_at (fig, layer)->points->len;
+}
+
+void
+ss_fig_infoplane_get_point (const SsFigInfoplane *fig,
+                            int                   layer,
+                            int                   point,
+                            int                  *epoch,
+                            double               *i_xt,
+                            double               *i_ty)
+{
+  const IpPoint *p;
+
+  g_return_if_fail (fig != NULL);
+  g_return_if_fail (layer >= 0 && layer < (int) fig->layers->len);
+  g_return_if_fail (point >= 0 && point < (int) layer_at (fig, layer)->points->len);
+
+  p = &g_array_index (layer_at (fig, layer)->points, IpPoint, point);
+  if (epoch != NULL)
+    *epoch = p->epoch;
+  if (i_xt != NULL)
+    *i_xt = p->x;
+  if (i_ty != NULL)
+    *i_ty = p->y;
+}
+
+const char *
+ss_fig_infoplane_get_layer_name (const SsFigInfoplane *fig,
+                                 int                   layer)
+{
+  g_return_val_if_fail (fig != NULL, NULL);
+  g_return_val_if_fail (layer >= 0 && layer < (int) fig->layers->len, NULL);
+
+  return layer_at (fig, layer)->name;
+}
+
+/* Fills entries (one per layer) and returns how many. */
+static int
+legend_entries (const SsFigInfoplane *fig,
+                SsFigLegendEntry     *entries)
+{
+  for (guint i = 0; i < fig->layers->len; i++)
+    {
+      entries[i] = (SsFigLegendEntry) { layer_at (fig, (int) i)->name, SS_FIG_LEGEND_LINE,
+                                        { 0 }, ss_fig_palette_marker (i) };
+      ss_fig_palette_color (i, &entries[i].color);
+    }
+  return (int) fig->layers->len;
+}
+
+static void
+ip_layout (const SsFigInfoplane   *fig,
+           cairo_t                *cr,
+           double                  width,
+           double                  height,
+           const SsFigStyle       *style,
+           const SsFigLegendEntry *entries,
+           IpLayout               *lay)
+{
+  double pad = style->padding, top = pad, x_hi = 0.0, y_hi = 0.0, legend_w = 0.0;
+  double legend_h = 0.0, row_h, x_space;
+  int n = (int) fig->layers->len;
+
+  memset (lay, 0, sizeof *lay);
+  top += ss_fig_title (cr, style, fig->title, width, top, FALSE);
+  for (int i = 0; i < n; i++)
+    for (guint k = 0; k < layer_at (fig, i)->points->len; k++)
+      {
+        const IpPoint *p = &g_array_index (layer_at (fig, i)->points, IpPoint, k);
+        if (isfinite (p->x))
+          x_hi = MAX (x_hi, p->x);
+        if (isfinite (p->y))
+          y_hi = MAX (y_hi, p->y);
+      }
+  ss_fig_data_ticks (0.0, x_hi, 0.0, 0.05, 6, &lay->x_ticks);
+  ss_fig_data_ticks (0.0, y_hi, 0.0, 0.05, 6, &lay->y_ticks);
+
+  /* The legend runs down the right side in as many columns as its rows need. */
+  lay->legend_rows = 1;
+  if (n > 0)
+    {
+      ss_fig_legend_size (cr, style, entries, 1, 1, &legend_w, &row_h);
+      lay->legend_rows = MAX (1, (int) ((height - top - pad) / row_h));
+      ss_fig_legend_size (cr, style, entries, n, lay->legend_rows, &legend_w, &legend_h);
+    }
+  lay->legend_x = width - pad - legend_w;
+  lay->legend_y = top + 0.5 * style->font_size;
+
+  lay->frame.top = top + 0.5 * style->font_size;
+  lay->frame.left = ss_fig_y_axis_left (cr, style, &lay->y_ticks, Y_LABEL, pad,
+                                        &lay->y_label_x);
+  x_space = ss_fig_x_axis_height (cr, style, TRUE, X_LABEL, &lay->x_label_dy);
+  lay->frame.bottom = MAX (height - pad - x_space, lay->frame.top + 1.0);
+  /* Half a tick label of room on the right, for the last x tick's label. */
+  lay->frame.right = MAX (lay->legend_x - (n > 0 ? 1.0 : 0.5) * style->font_size,
+                          lay->frame.left + 1.0);
+  lay->frame.x_lo = lay->x_ticks.lo;
+  lay->frame.x_hi = lay->x_ticks.hi;
+  lay->frame.y_lo = lay->y_ticks.lo;
+  lay->frame.y_hi = lay->y_ticks.hi;
+}
+
+static void
+draw_layer (cairo_t          *cr,
+            const SsFigStyle *style,
+            const SsFigFrame *frame,
+            const IpLayer    *layer,
+            guint             index)
+{
+  SsFigRgba color;
+  SsFigMarker marker = ss_fig_palette_marker (index);
+  gboolean pen_down = FALSE;
+  guint n = layer->points->len;
+
+  ss_fig_palette_color (index, &color);
+  cairo_save (cr);
+  cairo_set_line_width (cr, style->line_width);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  ss_fig_set_color (cr, &color);
+  for (guint k = 0; k < n; k++)
+    {
+      const IpPoint *p = &g_array_index (layer->points, IpPoint, k);
+
+      if (!isfinite (p->x) || !isfinite (p->y))
+        {
+          pen_down = FALSE;
+          continue;
+        }
+      if (pen_down)
+        cairo_line_to (cr, ss_fig_frame_x (frame, p->x), ss_fig_frame_y (frame, p->y));
+      else
+        cairo_move_to (cr, ss_fig_frame_x (frame, p->x), ss_fig_frame_y (frame, p->y));
+      pen_down = TRUE;
+    }
+  cairo_stroke (cr);
+  for (guint k = 0; k < n; k++)
+    {
+      const IpPoint *p = &g_array_index (layer->points, IpPoint, k);
+      gboolean last = k + 1 == n;
+
+      if (isfinite (p->x) && isfinite (p->y))
+        ss_fig_draw_marker (cr, style, marker, ss_fig_frame_x (frame, p->x),
+                            ss_fig_frame_y (frame, p->y),
+                            style->marker_size * (last ? 1.0 : SMALL_MARKER), &color, last);
+    }
+  cairo_restore (cr);
+}
+
+void
+ss_fig_infoplane_draw (const SsFigInfoplane *fig,
+                       cairo_t              *cr,
+                       double                width,
+                       double                height,
+                       const SsFigStyle     *style)
+{
+  g_autofree SsFigLegendEntry *entries = NULL;
+  SsFigStyle storage;
+  IpLayout lay;
+  int n;
+
+  g_return_if_fail (fig != NULL && cr != NULL);
+
+  style = ss_fig_style_resolve (style, &storage);
+  entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
+  n = legend_entries (fig, entries);
+  cairo_save (cr);
+  ss_fig_draw_background (cr, style, width, height);
+  ip_layout (fig, cr, width, height, style, entries, &lay);
+  ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
+  ss_fig_draw_y_axis (cr, style, &lay.frame, &lay.y_ticks, Y_LABEL, lay.y_label_x);
+  ss_fig_draw_x_axis (cr, style, &lay.frame, &lay.x_ticks, X_LABEL,
+                      lay.frame.bottom + lay.x_label_dy);
+  /* Every layer's lines first, then every layer's markers would hide deep layers' points
+   * under shallow layers' lines; layer by layer keeps each trajectory readable. */
+  for (int i = 0; i < n; i++)
+    draw_layer (cr, style, &lay.frame, layer_at (fig, i), (guint) i);
+  ss_fig_legend_draw (cr, style, entries, n, lay.legend_rows, lay.legend_x, lay.legend_y);
+  cairo_restore (cr);
+}
+
+void
+ss_fig_infoplane_get_frame (const SsFigInfoplane *fig,
+                            double                width,
+                            double                height,
+                            const SsFigStyle     *style,
+                            SsFigFrame           *frame)
+{
+  g_autofree SsFigLegendEntry *entries = NULL;
+  SsFigStyle storage;
+  IpLayout lay;
+  cairo_t *cr;
+
+  g_return_if_fail (fig != NULL && frame != NULL);
+
+  style = ss_fig_style_resolve (style, &storage);
+  entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
+  legend_entries (fig, entries);
+  cr = ss_fig_measure_context_new ();
+  ip_layout (fig, cr, width, height, style, entries, &lay);
+  cairo_destroy (cr);
+  *frame = lay.frame;
+}
+
+gboolean
+ss_fig_infoplane_hit (const SsFigInfoplane *fig,
+                      double                width,
+                      double                height,
+                      const SsFigStyle     *style,
+                      double                x,
+                      double                y,
+                      int                  *layer,
+                      int                  *epoch)
+{
+  SsFigStyle storage;
+  SsFigFrame frame;
+  double best, radius;
+  int best_layer = -1, best_point = -1;
+
+  g_return_val_if_fail (fig != NULL, FALSE);
+
+  style = ss_fig_style_resolve (style, &storage);
+  ss_fig_infoplane_get_frame (fig, width, height, style, &frame);
+
+  radius = MAX (1.5 * style->marker_size, 6.0);
+  best = radius * radius;
+  for (guint i = 0; i < fig->layers->len; i++)
+    for (guint k = 0; k < layer_at (fig, (int) i)->points->len; k++)
+      {
+        const IpPoint *p = &g_array_index (layer_at (fig, (int) i)->points, IpPoint, k);
+        double dx = ss_fig_frame_x (&frame, p->x) - x;
+        double dy = ss_fig_frame_y (&frame, p->y) - y;
+
+        if (dx * dx + dy * dy <= best)   /* NaN compares false: undrawn points never hit */
+          {
+            best = dx * dx + dy * dy;
+            best_layer = (int) i;
+            best_point = (int) k;
+          }
+      }
+  if (best_layer < 0)
+    return FALSE;
+  if (layer != NULL)
+    *layer = best_layer;
+  if (epoch != NULL)
+    *epoch = g_array_index (layer_at (fig, best_layer)->points, IpPoint, best_point).epoch;
+  return TRUE;
+}
+
+void
+ss_fig_infoplane_csv (const SsFigInfoplane *fig,
+                      GString              *out)
+{
+  g_return_if_fail (fig != NULL && out != NULL);
+
+  g_string_append (out, "layer,name,epoch,i_xt,i_ty\n");
+  for (guint i = 0; i < fig->layers->len; i++)
+    {
+      const IpLayer *l = layer_at (fig, (int) i);
+
+      for (guint k = 0; k < l->points->len; k++)
+        {
+          const IpPoint *p = &g_array_index (l->points, IpPoint, k);
+
+          g_string_append_printf (out, "%u,", i);
+          ss_fig_csv_text (out, l->name, FALSE);
+          g_string_append_printf (out, "%d,", p->epoch);
+          ss_fig_csv_number (out, p->x, FALSE);
+          ss_fig_csv_number (out, p->y, TRUE);
+        }
+    }
+}
+
+gboolean
+ss_fig_infoplane_write_csv (const SsFigInfoplane *fig,
+                            const char           *path,
+                            GError              **error)
+{
+  return ss_fig_write_csv (SS_FIG_INFOPLANE, fig, path, error);
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "ss-error.h"
+#include "ss-plot.h"
+
+struct _SsPlot
+{
+  GtkDrawingArea     parent_instance;
+
+  /* Owned */
+  gpointer           fig;
+  GDestroyNotify     fig_free;
+  char              *export_name;
+
+  /* Borrowed */
+  SsPlotTooltipFunc  tooltip_func;
+  gpointer           tooltip_data;
+
+  SsFigKind          kind;
+};
+
+G_DEFINE_FINAL_TYPE (SsPlot, ss_plot, GTK_TYPE_DRAWING_AREA)
+
+static void
+draw_func (GtkDrawingArea *area,
+           cairo_t        *cr,
+           int             width,
+           int             height,
+           gpointer        user_data)
+{
+  SsPlot *self = SS_PLOT (area);
+
+  if (self->fig == NULL || width < 2 || height < 2)
+    return;
+  ss_fig_class_get (self->kind)->draw (self->fig, cr, width, height, NULL);
+}
+
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  SsPlot *self = SS_PLOT (widget);
+  g_autofree char *text = NULL;
+
+  if (self->fig == NULL || self->tooltip_func == NULL || keyboard)
+    return FALSE;
+  text = self->tooltip_func (self, self->fig, x, y, gtk_widget_get_width (widget),
+                             gtk_widget_get_height (widget), self->tooltip_data);
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_markup (tooltip, text);
+  return TRUE;
+}
+
+void
+ss_plot_set_figure (SsPlot         *self,
+                    SsFigKind       kind,
+                    gpointer        fig,
+                    GDestroyNotify  free_func)
+{
+  g_return_if_fail (SS_IS_PLOT (self));
+
+  if (self->fig != NULL && self->fig_free != NULL)
+    self->fig_free (self->fig);
+  self->fig = fig;
+  self->fig_free = free_func;
+  self->kind = kind;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gconstpointer
+ss_plot_get_figure (SsPlot    *self,
+                    SsFigKind *kind)
+{
+  g_return_val_if_fail (SS_IS_PLOT (self), NULL);
+
+  if (kind != NULL)
+    *kind = self->kind;
+  return self->fig;
+}
+
+void
+ss_plot_set_tooltip_func (SsPlot            *self,
+                          SsPlotTooltipFunc  func,
+                          gpointer           user_data)
+{
+  g_return_if_fail (SS_IS_PLOT (self));
+
+  self->tooltip_func = func;
+  self->tooltip_data = user_data;
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), func != NULL);
+}
+
+void
+ss_plot_set_export_name (SsPlot     *self,
+                         const char *name)
+{
+  g_return_if_fail (SS_IS_PLOT (self));
+
+  g_free (self->export_name);
+  self->export_name = g_strdup (name);
+}
+
+const char *
+ss_plot_get_export_name (SsPlot *self)
+{
+  g_return_val_if_fail (SS_IS_PLOT (self), NULL);
+  return self->export_name ? self->export_name : "supersign-figure";
+}
+
+gboolean
+ss_plot_save_png (SsPlot     *self,
+                  const char *path,
+                  int         width,
+                  int         height,
+                  GError    **error)
+{
+  cairo_surface_t *surface;
+  cairo_status_t status;
+
+  g_return_val_if_fail (SS_IS_PLOT (self), FALSE);
+
+  if (self->fig == NULL)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT, "The plot is empty");
+      return FALSE;
+    }
+  surface = ss_fig_render_image (self->kind, self->fig, width, height, NULL);
+  status = cairo_surface_write_to_png (surface, path);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_IO, "%s: %s", path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GtkWidget *
+ss_plot_new (void)
+{
+  return g_object_new (SS_TYPE_PLOT, NULL);
+}
+
+static void
+ss_plot_dispose (GObject *object)
+{
+  ss_plot_set_figure (SS_PLOT (object), SS_FIG_BARS, NULL, NULL);
+  G_OBJECT_CLASS (ss_plot_parent_class)->dispose (object);
+}
+
+static void
+ss_plot_finalize (GObject *object)
+{
+  g_clear_pointer (&SS_PLOT (object)->export_name, g_free);
+  G_OBJECT_CLASS (ss_plot_parent_class)->finalize (object);
+}
+
+static void
+ss_plot_class_init (SsPlotClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ss_plot_dispose;
+  object_class->finalize = ss_plot_finalize;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "plot");
+}
+
+static void
+ss_plot_init (SsPlot *self)
+{
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self), draw_func, NULL, NULL);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 320, 240);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* A drawing area that shows one figure of ui/figure (bars, information plane, curves, heatmap
+ * grid). The draw function only reads the figure the widget owns; a new figure is handed over on
+ * the main thread and followed by a redraw. Tooltips come from the owner's hit-test callback. */
+
+#include <gtk/gtk.h>
+
+#include "ss-fig-export.h"
+
+G_BEGIN_DECLS
+
+#define SS_TYPE_PLOT (ss_plot_get_type ())
+G_DECLARE_FINAL_TYPE (SsPlot, ss_plot, SS, PLOT, GtkDrawingArea)
+
+/* Returns the tooltip text (transfer full) for (x, y) in a width × height plot, or NULL. */
+typedef char *(*SsPlotTooltipFunc) (SsPlot     *plot,
+                                    const void *fig,
+                                    double      x,
+                                    double      y,
+                                    double      width,
+                                    double      height,
+                                    gpointer    user_data);
+
+GtkWidget   *ss_plot_new              (void);
+/* Takes fig (of kind; freed with free_func), or clears the plot when fig is NULL. */
+void         ss_plot_set_figure       (SsPlot *self, SsFigKind kind, gpointer fig,
+                                       GDestroyNotify free_func);
+/* Transfer none; NULL when empty. */
+gconstpointer ss_plot_get_figure      (SsPlot *self, SsFigKind *kind);
+void         ss_plot_set_tooltip_func (SsPlot *self, SsPlotTooltipFunc func, gpointer user_data);
+/* The file name an export suggests ("supersign-bars"). */
+void         ss_plot_set_export_name  (SsPlot *self, const char *name);
+const char  *ss_plot_get_export_name  (SsPlot *self);
+
+/* Renders what the widget shows to a PNG of width × height pixels (screenshots, tests). */
+gboolean     ss_plot_save_png         (SsPlot *self, const char *path, int width, int height,
+                                       GError **error);
+
+G_END_DECLS
