@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-shipped.h"
 #include "ss-relevance-prune.h"
 
 /* supersign-cli prune-filters: iterative filter pruning by relevance (SPEC §5, thesis §3.2,
  * core/ss-relevance-prune.h): rank → prune → fine-tune for --rounds rounds down to --target
  * filters per pruned layer (or --fraction of them fewer), printing each round's configuration,
- * parameters, MACs, test accuracy and the time spent on relevance. Runs on the calling thread:
- * the model is saved (atomically) only once the last round is done. */
+ * parameters, MACs, test accuracy and the time spent on relevance. Runs on a worker thread;
+ * Ctrl-C cancels, and the model is saved (atomically) only once the last round is done. */
 
 #define META_PRUNE_FILTERS "supersign.prune-filters"
 
@@ -20,6 +22,7 @@ typedef struct {
   gboolean          json;
   GArray           *rounds;   /* SsRelevancePruneRound, kept copied (owned) */
   char            **units;    /* borrowed */
+  CliHistory       *history;
 } Report;
 
 /* "24-24-48-48". Transfer full. */
@@ -39,6 +42,25 @@ round_clear (gpointer data)
   g_free (((SsRelevancePruneRound *) data)->kept);
 }
 
+/* A round's result as an observation of the recorded run (epoch = round). */
+static void
+record_round (CliHistory                  *history,
+              const SsRelevancePruneRound *r,
+              const char                  *config)
+{
+  g_autofree char *extra = g_strdup_printf (
+      "{\"phase\": \"round\", \"round\": %d, \"configuration\": \"%s\", \"params\": %"
+      G_GINT64_FORMAT ", \"macs\": %" G_GINT64_FORMAT ", \"relevance_seconds\": %.6g, "
+      "\"finetune_seconds\": %.6g}", r->round, config, r->params, r->macs,
+      r->relevance_seconds, r->finetune_seconds);
+  SsRunObservation obs = {
+    .epoch = r->round, .epoch_end = TRUE, .seconds = r->relevance_wall + r->finetune_seconds,
+    .lr = NAN, .train_loss = NAN, .train_acc = NAN, .test_loss = r->loss,
+    .test_acc = r->accuracy, .extra_json = extra,
+  };
+  cli_history_observe (history, &obs);
+}
+
 static void
 on_progress (const SsRelevancePruneProgress *p,
              gpointer                        user_data)
@@ -48,9 +70,20 @@ on_progress (const SsRelevancePruneProgress *p,
   if (p->phase == SS_RELEVANCE_PRUNE_SCORING)
     fprintf (stderr, "round %d/%d: computing relevance\n", p->round, p->rounds);
   else if (p->phase == SS_RELEVANCE_PRUNE_FINETUNING && p->train->epoch_done)
-    fprintf (stderr, "round %d/%d: fine-tuning epoch %d/%d  loss %.4f  train acc %.2f%%  "
+    {
+      g_autofree char *extra = g_strdup_printf ("{\"phase\": \"finetune\", \"round\": %d}",
+                                                p->round);
+      SsRunObservation obs = {
+        .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
+        .seconds = p->train->epoch_seconds, .lr = p->train->lr,
+        .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
+        .test_loss = p->train->test_loss, .test_acc = p->train->test_acc, .extra_json = extra,
+      };
+      cli_history_observe (rep->history, &obs);
+      fprintf (stderr, "round %d/%d: fine-tuning epoch %d/%d  loss %.4f  train acc %.2f%%  "
              "%.1f s\n", p->round, p->rounds, p->train->epoch + 1, p->train->epochs,
              p->train->train_loss, 100 * p->train->train_acc, p->train->epoch_seconds);
+    }
   else if (p->phase == SS_RELEVANCE_PRUNE_ROUND_DONE)
     {
       SsRelevancePruneRound copy = *p->result;
@@ -58,6 +91,7 @@ on_progress (const SsRelevancePruneProgress *p,
 
       copy.kept = g_memdup2 (copy.kept, (gsize) copy.n_units * sizeof (int));
       g_array_append_val (rep->rounds, copy);
+      record_round (rep->history, &copy, config);
       if (rep->json)
         return;
       if (copy.round == 0)
@@ -193,6 +227,29 @@ print_json (Report       *rep,
 }
 
 typedef struct {
+  SsNet                        *net;
+  const SsDataset              *train, *test;
+  const SsRelevancePruneConfig *config;
+  char                        **units;
+  const int                    *targets;
+  int                           n_units;
+  Report                       *rep;
+  GCancellable                 *cancellable;
+  SsNet                        *pruned;   /* out */
+  GError                       *error;    /* out */
+} PruneJob;
+
+static gpointer
+prune_thread (gpointer user_data)
+{
+  PruneJob *j = user_data;
+  j->pruned = ss_relevance_prune_run (j->net, j->train, j->test, j->config,
+                                      (const char *const *) j->units, j->targets, j->n_units,
+                                      on_progress, j->rep, j->cancellable, &j->error);
+  return NULL;
+}
+
+typedef struct {
   CliRelevanceArgs rel;
   char            *layers;
   char            *target;
@@ -291,10 +348,33 @@ run (CliOptions *opts,
   if (!opts->json)
     printf ("pruning %s by %s: layers %s\n", ss_arch_get_name (ss_net_get_arch (net)),
             ss_relevance_criterion_name (config.criterion), a->layers ? a->layers : "(all)");
-  pruned = ss_relevance_prune_run (net, train, test, &config, (const char *const *) units,
-                                   targets, n_units, on_progress, &rep, NULL, &error);
-  if (pruned == NULL)
-    return cli_fail (error);
+  {
+    g_autofree char *config_text = g_strdup_printf (
+        "{\"criterion\": \"%s\", \"layers\": \"%s\", \"target\": \"%s\", \"fraction\": %g, "
+        "\"rounds\": %d, \"finetune_epochs\": %d, \"lr\": %g, \"samples\": %d, "
+        "\"subset\": %d, \"test_subset\": %d, \"seed\": %" G_GINT64_FORMAT "}",
+        ss_relevance_criterion_name (config.criterion), a->layers ? a->layers : "",
+        a->target ? a->target : "", a->fraction, a->rounds, a->epochs, a->lr,
+        config.relevance.n_samples, opts->subset, a->test_subset, opts->seed);
+    const char *model_in = opts->model != NULL ? opts->model : ss_shipped_default_model ();
+    SsRunInfo info = { SS_RUN_KIND_PRUNE_FILTERS, "supersign-cli prune-filters", config_text,
+                       model_in, cli_data_spec (opts, cli_model_dataset (metadata)) };
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    PruneJob job = { net, train, test, &config, units, targets, n_units, &rep, cancellable };
+
+    rep.history = cli_history_begin (opts, &info);
+    cli_run_in_worker ("prune-filters", prune_thread, &job, cancellable,
+                       "stopping after this batch; nothing is saved");
+    pruned = job.pruned;
+    if (pruned == NULL)
+      {
+        gboolean cancelled = g_error_matches (job.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        cli_history_finish (rep.history, cancelled ? SS_RUN_INTERRUPTED : SS_RUN_FAILED, NULL,
+                            job.error->message);
+        g_propagate_error (&error, job.error);
+        return cancelled ? 130 : cli_fail (error);
+      }
+  }
 
   if (opts->out != NULL)
     {
@@ -310,8 +390,12 @@ run (CliOptions *opts,
                                             ss_relevance_criterion_name (config.criterion),
                                             config.rounds, config_text));
       if (!ss_model_save (pruned, opts->out, meta, &error))
-        return cli_fail (error);
+        {
+          cli_history_finish (rep.history, SS_RUN_FAILED, NULL, error->message);
+          return cli_fail (error);
+        }
     }
+  cli_history_finish (rep.history, SS_RUN_FINISHED, opts->out, NULL);
   if (opts->json)
     print_json (&rep, pruned, ss_relevance_criterion_name (config.criterion), n_units,
                 opts->out);

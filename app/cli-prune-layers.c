@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-shipped.h"
 #include "ss-prune-layers.h"
 
 /* supersign-cli prune-layers: greedy semiotic layer removal (SPEC §6, thesis Table 2.4). The job
@@ -20,18 +19,86 @@
 typedef struct {
   SsPruneLayersJob *job;
   GCancellable     *cancellable;
-  GMainLoop        *loop;
-  /* Written by the worker, read by the main thread after the loop quits. */
+  CliHistory       *history;
+  /* Written by the worker, read by the main thread after it ends. */
   gboolean          ok;
   GError           *error;
 } PruneRun;
+
+static void add_strv (JsonBuilder *b, const char *key, char **v);
+
+/* A step as the run history's extra columns. Transfer full. */
+static char *
+step_extra_json (const SsPruneLayersStep *s)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "phase");
+  json_builder_add_string_value (b, "step");
+  json_builder_set_member_name (b, "step");
+  json_builder_add_int_value (b, s->index);
+  json_builder_set_member_name (b, "removed");
+  if (s->removed != NULL)
+    json_builder_add_string_value (b, s->removed);
+  else
+    json_builder_add_null_value (b);
+  add_strv (b, "reinitialised", s->reinitialised);
+  json_builder_set_member_name (b, "conv_layers");
+  json_builder_add_int_value (b, s->conv_layers);
+  json_builder_set_member_name (b, "params");
+  json_builder_add_int_value (b, s->params);
+  json_builder_set_member_name (b, "macs");
+  json_builder_add_int_value (b, s->macs);
+  json_builder_set_member_name (b, "accepted");
+  json_builder_add_boolean_value (b, s->accepted);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* Each training epoch and each step's end become observations of the recorded run; extra_json
+ * says which phase and step (epochs count from 0 within their phase, steps from 0). */
+static void
+record_progress (const SsPruneLayersProgress *p,
+                 CliHistory                  *history)
+{
+  const SsPruneLayersStep *s = p->result;
+
+  if (p->phase == SS_PRUNE_LAYERS_TRAINING && p->train->epoch_done)
+    {
+      g_autofree char *extra = g_strdup_printf ("{\"phase\": \"%s\", \"step\": %d}",
+                                                p->step == 0 ? "train" : "retrain", p->step);
+      SsRunObservation obs = {
+        .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
+        .seconds = p->train->epoch_seconds, .lr = p->train->lr,
+        .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
+        .test_loss = p->train->test_loss, .test_acc = p->train->test_acc, .extra_json = extra,
+      };
+      cli_history_observe (history, &obs);
+    }
+  else if (p->phase == SS_PRUNE_LAYERS_STEP_DONE)
+    {
+      g_autofree char *extra = step_extra_json (s);
+      SsRunObservation obs = {
+        .epoch = s->index, .epoch_end = TRUE, .seconds = NAN, .lr = NAN, .train_loss = NAN,
+        .train_acc = NAN, .test_loss = s->loss, .test_acc = s->accuracy, .extra_json = extra,
+      };
+      cli_history_observe (history, &obs);
+    }
+}
 
 static void
 print_progress (const SsPruneLayersProgress *p,
                 gpointer                     user_data)
 {
   const SsPruneLayersStep *s = p->result;
+  PruneRun *run = user_data;
 
+  record_progress (p, run->history);
   switch (p->phase)
     {
     case SS_PRUNE_LAYERS_TRAINING:
@@ -58,36 +125,13 @@ print_progress (const SsPruneLayersProgress *p,
     }
 }
 
-static gboolean
-quit_loop (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
 prune_thread (gpointer user_data)
 {
   PruneRun *run = user_data;
-  run->ok = ss_prune_layers_job_run (run->job, print_progress, NULL, run->cancellable,
+  run->ok = ss_prune_layers_job_run (run->job, print_progress, run, run->cancellable,
                                      &run->error);
-  g_idle_add (quit_loop, run->loop);
   return NULL;
-}
-
-static gboolean
-on_sigint (gpointer user_data)
-{
-  PruneRun *run = user_data;
-  if (g_cancellable_is_cancelled (run->cancellable))
-    {
-      signal (SIGINT, SIG_DFL);
-      raise (SIGINT);
-    }
-  fprintf (stderr, "\nsupersign-cli: stopping after this batch; the last accepted model is "
-           "kept (Ctrl-C again to quit now)\n");
-  g_cancellable_cancel (run->cancellable);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -255,11 +299,9 @@ cli_prune_layers (CliOptions *opts,
   g_autoptr(SsDataset) train = NULL, test = NULL;
   g_autoptr(SsNet) net = NULL;
   g_autoptr(SsPruneLayersJob) job = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   CliOptions recipe;
   PruneRun run = { 0 };
-  GThread *thread;
   gboolean cancelled, saved = FALSE;
   int status;
 
@@ -312,17 +354,23 @@ cli_prune_layers (CliOptions *opts,
            opts->epochs, opts->epochs == 1 ? "" : "s", retrain, retrain == 1 ? "" : "s",
            tolerance, ss_net_get_n_threads (net));
 
+  {
+    const char *model_in = opts->model != NULL ? opts->model : ss_shipped_default_model ();
+    g_autofree char *config_text = g_strdup_printf (
+        "{\"epochs\": %d, \"retrain_epochs\": %d, \"tolerance\": %g, \"max_removals\": %d, "
+        "\"samples\": %d, \"subset\": %d, \"test_subset\": %d, \"seed\": %" G_GINT64_FORMAT
+        "}", opts->epochs, retrain, tolerance, max_removals, samples, opts->subset, test_subset,
+        opts->seed);
+    SsRunInfo info = { SS_RUN_KIND_PRUNE_LAYERS, "supersign-cli prune-layers", config_text,
+                       model_in, cli_data_spec (opts, cli_model_dataset (metadata)) };
+    run.history = cli_history_begin (opts, &info);
+  }
   job = ss_prune_layers_job_new (g_steal_pointer (&net), train, test, &config);
-  loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();
   run.job = job;
   run.cancellable = cancellable;
-  run.loop = loop;
-  g_unix_signal_add (SIGINT, on_sigint, &run);
-  thread = g_thread_new ("prune-layers", prune_thread, &run);
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  g_source_remove_by_user_data (&run);
+  cli_run_in_worker ("prune-layers", prune_thread, &run, cancellable,
+                     "stopping after this batch; the last accepted model is kept");
   cancelled = g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   /* The last accepted model is consistent even after a cancel; before step 0 there is none. */
@@ -351,6 +399,9 @@ cli_prune_layers (CliOptions *opts,
       if (ss_prune_layers_job_get_stop_reason (job) != NULL)
         printf ("stopped because %s\n", ss_prune_layers_job_get_stop_reason (job));
     }
+  cli_history_finish (run.history, run.ok ? SS_RUN_FINISHED
+                                   : cancelled ? SS_RUN_INTERRUPTED : SS_RUN_FAILED,
+                      saved ? opts->out : NULL, run.error ? run.error->message : NULL);
   status = run.ok ? (opts->out != NULL && !saved ? 1 : 0)
                   : cancelled ? 130 : cli_fail (run.error);
   g_clear_error (&run.error);

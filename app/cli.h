@@ -112,6 +112,12 @@ void          cli_history_observe (CliHistory *h, const SsRunObservation *obs);
 void          cli_history_finish  (CliHistory *h, SsRunStatus status, const char *model_out,
                                    const char *message);
 
+/* cli-job.c: runs func (data) on a worker thread while the calling thread waits in a main loop;
+ * Ctrl-C prints "supersign-cli: stop_message" and cancels cancellable, a second Ctrl-C ends the
+ * process. Returns TRUE if Ctrl-C was pressed. */
+gboolean      cli_run_in_worker  (const char *name, GThreadFunc func, gpointer data,
+                                  GCancellable *cancellable, const char *stop_message);
+
 /* A new entry list: a's entries then b's (each nullable). Transfer full (g_free). */
 GOptionEntry *cli_entries_concat (const GOptionEntry *a, const GOptionEntry *b);
 
