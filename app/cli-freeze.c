@@ -102,6 +102,7 @@ cli_print_observation (SsObservation *obs,
 /* One of the two runs. */
 typedef struct {
   const char *label;          /* "normal", "freezing" */
+  CliHistory *history;        /* nullable: this run's record in the run history */
   GArray     *ends;           /* SsTrainProgress at each epoch's end */
   GPtrArray  *observations;   /* SsObservation, in order */
   GPtrArray  *epoch_obs;      /* borrowed from observations: the epoch ends' */
@@ -138,7 +139,7 @@ keep_epoch_end (const SsTrainProgress *p,
 }
 
 /* Trains a fresh copy of the model (same seed, so the same initial weights) with an observer,
- * freezing if asked. */
+ * freezing if asked, recording it in the run history as one run of the comparison. */
 static gboolean
 train_run (Run                     *run,
            const CliOptions        *opts,
@@ -147,11 +148,14 @@ train_run (Run                     *run,
            const SsDataset         *train,
            const SsDataset         *test,
            gboolean                 freeze,
+           GCancellable            *cancellable,
            GError                 **error)
 {
   g_autoptr(SsNet) net = NULL;
   g_autoptr(SsObserver) observer = NULL;
+  g_autofree char *label = NULL, *config_text = NULL;
   SsTrainHooks hooks = { .progress = keep_epoch_end, .progress_data = run };
+  gboolean ok;
 
   run->label = freeze ? "freezing" : "normal";
   run->ends = g_array_new (FALSE, FALSE, sizeof (SsTrainProgress));
@@ -160,9 +164,53 @@ train_run (Run                     *run,
   if ((net = cli_open_model (opts, train, NULL, error)) == NULL ||
       (observer = cli_observer_new (observe, net, train, freeze, error)) == NULL)
     return FALSE;
+  label = g_strdup_printf ("supersign-cli freeze-compare: %s", run->label);
+  config_text = g_strdup_printf (
+      "{\"arm\": \"%s\", \"epochs\": %d, \"batch\": %d, \"lr\": %g, \"seed\": %" G_GINT64_FORMAT
+      ", \"train_images\": %" G_GSIZE_FORMAT ", \"epsilon\": %g, \"window\": %d, \"earliest\": %d, "
+      "\"probe\": %d}", run->label, config->epochs, config->batch_size, config->schedule.lr,
+      opts->seed, ss_dataset_get_size (train), observe->rule.epsilon, observe->rule.window,
+      observe->rule.earliest, observe->observer.profile.n_samples);
+  {
+    SsRunInfo info = { SS_RUN_KIND_FREEZE_COMPARE, label, config_text, opts->model,
+                       cli_data_spec (opts, NULL) };
+    run->history = cli_history_begin (opts, &info);
+  }
   ss_observer_subscribe (observer, keep_observation, run, NULL);
+  if (run->history != NULL)
+    ss_observer_subscribe (observer, cli_history_observe_layers, run->history, NULL);
   ss_observer_attach (observer, &hooks);
-  return ss_train_with_hooks (net, train, test, config, &hooks, NULL, error);
+  ok = ss_train_with_hooks (net, train, test, config, &hooks, cancellable, error);
+  cli_history_finish (g_steal_pointer (&run->history),
+                      ok ? SS_RUN_FINISHED
+                         : g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                           ? SS_RUN_INTERRUPTED : SS_RUN_FAILED,
+                      NULL, ok ? NULL : (*error)->message);
+  return ok;
+}
+
+/* Both runs, one after the other, on a worker thread. */
+typedef struct {
+  Run                     *normal, *freezing;
+  const CliOptions        *opts;
+  const CliObserveOptions *observe;
+  const SsTrainConfig     *config;
+  const SsDataset         *train, *test;
+  GCancellable            *cancellable;
+  gboolean                 ok;      /* out */
+  GError                  *error;   /* out */
+} Comparison;
+
+static gpointer
+compare_thread (gpointer user_data)
+{
+  Comparison *c = user_data;
+
+  c->ok = train_run (c->normal, c->opts, c->observe, c->config, c->train, c->test, FALSE,
+                     c->cancellable, &c->error) &&
+          train_run (c->freezing, c->opts, c->observe, c->config, c->train, c->test, TRUE,
+                     c->cancellable, &c->error);
+  return NULL;
 }
 
 /* A row of Table 2.6. */
@@ -459,8 +507,16 @@ cli_freeze_compare (CliOptions *opts,
            " test images), %d epochs, seed %" G_GINT64_FORMAT "\n", opts->model,
            ss_dataset_get_name (train), ss_dataset_get_size (train), ss_dataset_get_size (test),
            config.epochs, opts->seed);
-  ok = train_run (&normal, opts, &observe, &config, train, test, FALSE, &error) &&
-       train_run (&freezing, opts, &observe, &config, train, test, TRUE, &error);
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    Comparison c = { &normal, &freezing, opts, &observe, &config, train, test, cancellable };
+
+    cli_run_in_worker ("freeze-compare", compare_thread, &c, cancellable,
+                       "stopping after this batch; the table is not printed");
+    ok = c.ok;
+    if (!ok)
+      g_propagate_error (&error, c.error);
+  }
   if (ok)
     {
       rows = g_new0 (Row, freezing.ends->len);
@@ -476,5 +532,6 @@ cli_freeze_compare (CliOptions *opts,
     }
   run_clear (&normal);
   run_clear (&freezing);
-  return ok ? 0 : cli_fail (error);
+  return ok ? 0 : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130
+                                                                          : cli_fail (error);
 }

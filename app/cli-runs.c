@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "ss-error.h"
+#include "ss-observer-record.h"
 #include "ss-runs.h"
 
 /* supersign-cli runs: the run history (docs/run-history.md) read and pruned by hand, and the
@@ -78,6 +79,16 @@ cli_history_observe (CliHistory             *h,
                h->run, error->message);
       h->stopped = TRUE;
     }
+}
+
+void
+cli_history_observe_layers (SsObservation *obs,
+                            gpointer       history)
+{
+  SsRunObservation row;
+  g_autofree SsRunLayerPoint *points = ss_observation_to_run_row (obs, &row);
+
+  cli_history_observe (history, &row);
 }
 
 void

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -13,9 +11,10 @@
 #include "ss-observer.h"
 #include "ss-train.h"
 
-/* Training runs on a worker thread while the main thread waits in a main loop for it or for
- * Ctrl-C, which cancels between batches: the weights are then those of the last full step, and
- * they are saved like an epoch's checkpoint. */
+/* Training runs on a worker thread while the main thread waits for it or for Ctrl-C, which
+ * cancels between batches: the weights are then those of the last full step, and they are saved
+ * like an epoch's checkpoint. Every epoch is recorded in the run history as it ends (with the
+ * observer's layer entropies when --observe or --freeze is on). */
 
 typedef struct {
   /* Owned by the caller of run_training; the worker only reads the config. */
@@ -26,8 +25,8 @@ typedef struct {
   const CliOptions *opts;
   const char     *data_spec;       /* recorded in the model file */
   GCancellable   *cancellable;
-  GMainLoop      *loop;
   SsObserver     *observer;        /* nullable: --observe or --freeze */
+  CliHistory     *history;         /* nullable: --no-history */
   /* Written by the worker, read by the main thread after the loop quits. */
   gboolean        ok;
   GError         *error;
@@ -109,6 +108,15 @@ print_progress (const SsTrainProgress *p,
     {
       g_autoptr(GError) error = NULL;
       g_array_append_val (job->epochs, *p);
+      if (job->observer == NULL)
+        {
+          SsRunObservation row = {
+            .epoch = p->epoch, .batch = (gint64) p->batch, .epoch_end = TRUE,
+            .seconds = p->epoch_seconds, .lr = p->lr, .train_loss = p->train_loss,
+            .train_acc = p->train_acc, .test_loss = p->test_loss, .test_acc = p->test_acc,
+          };
+          cli_history_observe (job->history, &row);
+        }
       fprintf (stderr, "%sepoch %d/%d  loss %.4f  train acc %.2f%%  test loss %.4f  "
                "test acc %.2f%%  %.0f img/s  %.1f s\n", job->tty ? "\r\033[K" : "",
                p->epoch + 1, p->epochs, p->train_loss, 100 * p->train_acc, p->test_loss,
@@ -130,13 +138,6 @@ print_progress (const SsTrainProgress *p,
            p->images_per_s, p->eta_seconds, job->tty ? "" : "\n");
 }
 
-static gboolean
-quit_loop (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
 train_thread (gpointer user_data)
 {
@@ -147,23 +148,7 @@ train_thread (gpointer user_data)
     ss_observer_attach (job->observer, &hooks);
   job->ok = ss_train_with_hooks (job->net, job->train, job->test, &job->config, &hooks,
                                  job->cancellable, &job->error);
-  g_idle_add (quit_loop, job->loop);
   return NULL;
-}
-
-static gboolean
-on_sigint (gpointer user_data)
-{
-  TrainJob *job = user_data;
-  if (g_cancellable_is_cancelled (job->cancellable))
-    {
-      /* A second Ctrl-C: the user wants out now; the last epoch's checkpoint stays valid. */
-      signal (SIGINT, SIG_DFL);
-      raise (SIGINT);
-    }
-  fprintf (stderr, "\nsupersign-cli: stopping after this batch (Ctrl-C again to quit now)\n");
-  g_cancellable_cancel (job->cancellable);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -303,12 +288,10 @@ cli_train (CliOptions *opts,
   g_autoptr(SsObserver) observer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) metadata = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(SsNet) net = NULL;
   g_autoptr(SsDataset) train = NULL, test = NULL;
   TrainJob job = { 0 };
-  GThread *thread;
   gboolean cancelled;
   int status;
 
@@ -345,7 +328,6 @@ cli_train (CliOptions *opts,
   if (observer != NULL)
     ss_observer_subscribe (observer, cli_print_observation, NULL, NULL);
 
-  loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();
   job.net = net;
   job.train = train;
@@ -353,11 +335,17 @@ cli_train (CliOptions *opts,
   job.opts = opts;
   job.data_spec = cli_data_spec (opts, cli_model_dataset (metadata));
   job.cancellable = cancellable;
-  job.loop = loop;
   job.observer = observer;
   job.epochs = g_array_new (FALSE, TRUE, sizeof (SsTrainProgress));
   job.tty = isatty (STDERR_FILENO);
-  g_unix_signal_add (SIGINT, on_sigint, &job);
+  {
+    g_autofree char *config = training_metadata (&job, &job.last, FALSE);
+    SsRunInfo info = { SS_RUN_KIND_TRAIN, "supersign-cli train", config,
+                       opts->model, job.data_spec };
+    job.history = cli_history_begin (opts, &info);
+  }
+  if (observer != NULL && job.history != NULL)
+    ss_observer_subscribe (observer, cli_history_observe_layers, job.history, NULL);
 
   fprintf (stderr, "training %s on %s (%" G_GSIZE_FORMAT " images), %d epoch%s, batch %d, "
            "lr %g (%s), %d threads, seed %" G_GINT64_FORMAT "\n",
@@ -365,10 +353,8 @@ cli_train (CliOptions *opts,
            ss_dataset_get_size (train), opts->epochs, opts->epochs == 1 ? "" : "s", opts->batch,
            opts->lr,
            opts->schedule ? opts->schedule : "cosine", ss_net_get_n_threads (net), opts->seed);
-  thread = g_thread_new ("train", train_thread, &job);
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  g_source_remove_by_user_data (&job);
+  cli_run_in_worker ("train", train_thread, &job, cancellable,
+                     "stopping after this batch");
 
   cancelled = g_error_matches (job.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   if (cancelled && opts->out != NULL)
@@ -384,6 +370,9 @@ cli_train (CliOptions *opts,
   else if (cancelled)
     fprintf (stderr, "stopped (no --out given, nothing saved)\n");
 
+  cli_history_finish (job.history, job.ok ? SS_RUN_FINISHED
+                                   : cancelled ? SS_RUN_INTERRUPTED : SS_RUN_FAILED,
+                      opts->out, job.error != NULL ? job.error->message : NULL);
   if (opts->json)
     print_result (&job);
   status = job.ok ? 0 : cancelled ? 130 : cli_fail (job.error);

@@ -107,6 +107,9 @@ typedef struct _CliHistory CliHistory;
 CliHistory   *cli_history_begin   (const CliOptions *opts, const SsRunInfo *info);
 /* Commits obs; after a failure, warns once and records nothing more. h may be NULL. */
 void          cli_history_observe (CliHistory *h, const SsRunObservation *obs);
+/* An SsObservationFunc (history is a CliHistory, may be NULL): commits the observation with
+ * its layers' entropies, information-plane points and frozen flags. */
+void          cli_history_observe_layers (SsObservation *obs, gpointer history);
 /* Ends the run (model_out is made absolute), says its id on stderr, and frees h (may be
  * NULL). */
 void          cli_history_finish  (CliHistory *h, SsRunStatus status, const char *model_out,
