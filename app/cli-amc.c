@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -25,10 +23,8 @@ typedef struct {
   const CliOptions *opts;
   SsAmcEnv         *env;
   CliHistory       *history;
-  const char       *stop_message;   /* what the first Ctrl-C of this phase does */
   /* Owned by the phase runner */
   GCancellable     *cancellable;
-  GMainLoop        *loop;
   gboolean          interrupted;    /* a phase was stopped by the user */
   /* Search */
   int               episodes;
@@ -142,20 +138,12 @@ on_finetune (const SsTrainProgress *p,
   cli_history_observe (job->history, &obs);
 }
 
-static gboolean
-quit_loop (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
 search_thread (gpointer user_data)
 {
   AmcJob *job = user_data;
   job->ok = ss_amc_search (job->env, &job->agent, job->episodes, (guint64) job->opts->seed,
                            on_episode, job, job->cancellable, &job->error);
-  g_idle_add (quit_loop, job->loop);
   return NULL;
 }
 
@@ -165,23 +153,7 @@ finetune_thread (gpointer user_data)
   AmcJob *job = user_data;
   job->ok = ss_train (job->pruned, job->train, job->test, &job->config, on_finetune, job,
                       job->cancellable, &job->error);
-  g_idle_add (quit_loop, job->loop);
   return NULL;
-}
-
-static gboolean
-on_sigint (gpointer user_data)
-{
-  AmcJob *job = user_data;
-  if (g_cancellable_is_cancelled (job->cancellable))
-    {
-      signal (SIGINT, SIG_DFL);
-      raise (SIGINT);
-    }
-  fprintf (stderr, "\nsupersign-cli: %s (Ctrl-C again to quit now)\n", job->stop_message);
-  job->interrupted = TRUE;
-  g_cancellable_cancel (job->cancellable);
-  return G_SOURCE_CONTINUE;
 }
 
 /* Runs func on a worker thread until it ends or Ctrl-C cancels it. TRUE if it was cancelled
@@ -192,22 +164,13 @@ run_phase (AmcJob      *job,
            const char  *name,
            const char  *stop_message)
 {
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  GThread *thread;
-  guint source;
 
-  job->loop = loop;
   job->cancellable = cancellable;
-  job->stop_message = stop_message;
   job->ok = FALSE;
   g_clear_error (&job->error);
-  source = g_unix_signal_add (SIGINT, on_sigint, job);
-  thread = g_thread_new (name, func, job);
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  g_source_remove (source);
-  job->loop = NULL;
+  if (cli_run_in_worker (name, func, job, cancellable, stop_message))
+    job->interrupted = TRUE;
   job->cancellable = NULL;
   return g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
