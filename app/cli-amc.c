@@ -65,23 +65,13 @@ static void
 add_episode (JsonBuilder        *b,
              const SsAmcEpisode *e)
 {
-  json_builder_set_member_name (b, "episode");
-  json_builder_add_int_value (b, e->episode);
+  cli_json_add_int (b, "episode", e->episode);
   cli_json_add_number (b, "reward", e->measure.reward);
   cli_json_add_number (b, "macs_kept", e->macs_kept);
   cli_json_add_number (b, "accuracy", e->measure.accuracy);
   cli_json_add_number (b, "ame", e->measure.ame);
   add_array (b, "preserve_ratios", NULL, e->ratios, e->n_steps);
   add_array (b, "kept", e->kept, NULL, e->n_steps);
-}
-
-static char *
-builder_text (JsonBuilder *b)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
 }
 
 static void
@@ -106,11 +96,10 @@ on_episode (const SsAmcEpisode *e,
            e->warmup ? "  warm-up" : "", e->seconds);
 
   json_builder_begin_object (extra);
-  json_builder_set_member_name (extra, "phase");
-  json_builder_add_string_value (extra, "search");
+  cli_json_add_string (extra, "phase", "search");
   add_episode (extra, e);
   json_builder_end_object (extra);
-  obs.extra_json = extra_text = builder_text (extra);
+  obs.extra_json = extra_text = cli_json_to_string (extra);
   cli_history_observe (job->history, &obs);
 
   json_builder_begin_object (job->log);
@@ -197,31 +186,21 @@ config_json (const AmcArgs    *a,
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "reward");
-  json_builder_add_string_value (b, a->reward);
+  cli_json_add_string (b, "reward", a->reward);
   cli_json_add_number (b, "keep_flops", a->keep);
-  json_builder_set_member_name (b, "episodes");
-  json_builder_add_int_value (b, a->episodes);
-  json_builder_set_member_name (b, "warmup");
-  json_builder_add_int_value (b, a->warmup);
-  json_builder_set_member_name (b, "finetune_epochs");
-  json_builder_add_int_value (b, a->finetune_epochs);
+  cli_json_add_int (b, "episodes", a->episodes);
+  cli_json_add_int (b, "warmup", a->warmup);
+  cli_json_add_int (b, "finetune_epochs", a->finetune_epochs);
   cli_json_add_number (b, "lr", a->lr);
   cli_json_add_number (b, "lbound", a->lbound);
-  json_builder_set_member_name (b, "channel_round");
-  json_builder_add_int_value (b, a->channel_round);
-  json_builder_set_member_name (b, "val_size");
-  json_builder_add_int_value (b, a->val_size);
-  json_builder_set_member_name (b, "calibration");
-  json_builder_add_int_value (b, a->calibration);
-  json_builder_set_member_name (b, "entropy_samples");
-  json_builder_add_int_value (b, a->entropy_samples);
-  json_builder_set_member_name (b, "subset");
-  json_builder_add_int_value (b, opts->subset);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, opts->seed);
+  cli_json_add_int (b, "channel_round", a->channel_round);
+  cli_json_add_int (b, "val_size", a->val_size);
+  cli_json_add_int (b, "calibration", a->calibration);
+  cli_json_add_int (b, "entropy_samples", a->entropy_samples);
+  cli_json_add_int (b, "subset", opts->subset);
+  cli_json_add_int (b, "seed", opts->seed);
   json_builder_end_object (b);
-  return builder_text (b);
+  return cli_json_to_string (b);
 }
 
 /* Ends the recorded run as failed and reports error: exit status 1. */
@@ -273,47 +252,35 @@ print_result (AmcJob       *job,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, ss_arch_get_name (arch));
-      json_builder_set_member_name (b, "reward");
-      json_builder_add_string_value (b, a->reward);
+      cli_json_add_string (b, "model", ss_arch_get_name (arch));
+      cli_json_add_string (b, "reward", a->reward);
       cli_json_add_number (b, "keep_flops", a->keep);
-      json_builder_set_member_name (b, "interrupted");
-      json_builder_add_boolean_value (b, job->interrupted);
-      json_builder_set_member_name (b, "best_episode");
-      json_builder_add_int_value (b, best_episode);
+      cli_json_add_bool (b, "interrupted", job->interrupted);
+      cli_json_add_int (b, "best_episode", best_episode);
       cli_json_add_number (b, "best_reward", best_reward);
       json_builder_set_member_name (b, "layers");
       json_builder_begin_array (b);
       for (int t = 0; t < n; t++)
         {
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, ss_amc_env_get_step_layer (job->env, t));
-          json_builder_set_member_name (b, "channels");
-          json_builder_add_int_value (b, ss_amc_env_get_step_channels (job->env, t));
-          json_builder_set_member_name (b, "kept");
-          json_builder_add_int_value (b, kept[t]);
+          cli_json_add_string (b, "name", ss_amc_env_get_step_layer (job->env, t));
+          cli_json_add_int (b, "channels", ss_amc_env_get_step_channels (job->env, t));
+          cli_json_add_int (b, "kept", kept[t]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "params");
-      json_builder_add_int_value (b, params);
-      json_builder_set_member_name (b, "macs_before");
-      json_builder_add_int_value (b, macs0);
-      json_builder_set_member_name (b, "macs");
-      json_builder_add_int_value (b, macs);
+      cli_json_add_int (b, "params", params);
+      cli_json_add_int (b, "macs_before", macs0);
+      cli_json_add_int (b, "macs", macs);
       cli_json_add_number (b, "accuracy_original", acc[0]);
       cli_json_add_number (b, "accuracy_pruned", acc[1]);
       cli_json_add_number (b, "accuracy_finetuned", acc[2]);
-      json_builder_set_member_name (b, "finetune_epochs");
-      json_builder_add_int_value (b, a->finetune_epochs);
+      cli_json_add_int (b, "finetune_epochs", a->finetune_epochs);
       json_builder_set_member_name (b, "episodes");
       json_builder_add_value (b, json_builder_get_root (job->log));
       if (job->opts->out != NULL)
         {
-          json_builder_set_member_name (b, "out");
-          json_builder_add_string_value (b, job->opts->out);
+          cli_json_add_string (b, "out", job->opts->out);
         }
       json_builder_end_object (b);
       cli_print_json (b);
@@ -499,14 +466,13 @@ run (CliOptions *opts,
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "search");
       json_builder_add_value (b, json_from_string (config, NULL));
-      json_builder_set_member_name (b, "best_episode");
-      json_builder_add_int_value (b, best_episode);
+      cli_json_add_int (b, "best_episode", best_episode);
       cli_json_add_number (b, "best_reward", best_reward);
       add_array (b, "kept", kept, NULL, ss_amc_env_get_n_steps (env));
       json_builder_end_object (b);
       g_hash_table_insert (meta, SS_MODEL_META_DATASET,
                            g_strdup (cli_data_spec (opts, cli_model_dataset (metadata))));
-      g_hash_table_insert (meta, META_AMC, builder_text (b));
+      g_hash_table_insert (meta, META_AMC, cli_json_to_string (b));
       if (!ss_model_save (pruned, opts->out, meta, &error))
         return fail_run (&job, error);
     }

@@ -49,7 +49,7 @@ bench_reward (SsNet           *net,
   t0 = g_get_monotonic_time ();
   if (!ss_amc_env_set_data (env, rest, val, NULL, error))
     return FALSE;
-  rb->setup = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+  rb->setup = cli_seconds_since (t0);
   ss_ddpg_options_init (&agent);
   agent.replay_size = 100 * ss_amc_env_get_n_steps (env);
   agent.n_warmup = 0;
@@ -58,7 +58,7 @@ bench_reward (SsNet           *net,
   t0 = g_get_monotonic_time ();
   if (!ss_amc_search (env, &agent, episodes, 1, on_episode, rb, NULL, error))
     return FALSE;
-  rb->search = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+  rb->search = cli_seconds_since (t0);
   return TRUE;
 }
 
@@ -89,12 +89,9 @@ cli_bench_amc (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, ss_net_get_n_threads (net));
-      json_builder_set_member_name (b, "episodes");
-      json_builder_add_int_value (b, episodes);
+      cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      cli_json_add_int (b, "episodes", episodes);
       for (int r = 0; r < 2; r++)
         {
           json_builder_set_member_name (b, ss_amc_reward_name (rewards[r]));

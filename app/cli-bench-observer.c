@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 #include "ss-freeze.h"
@@ -19,22 +18,6 @@
  *   backward stops above them; speed-up = time(k = 0) / time(k).
  * Every measurement is repeated R times, the configurations interleaved within each round so
  * that a change in the machine's load hits all of them alike; medians are reported. */
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median_of (double *v,
-           int     n)
-{
-  qsort (v, (gsize) n, sizeof (double), (GCompareFunc) compare_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void
 record_seconds (const SsTrainProgress *p,
@@ -143,24 +126,19 @@ cli_bench_observer (CliOptions *opts,
       fprintf (stderr, "round %d/%d done\n", r + 1, repeats);
     }
   for (int k = 0; k < n_units; k++)
-    med[k] = median_of (t_batch + k * repeats, repeats);
-  obs_med = median_of (t_obs, repeats);
-  full_med = median_of (t_full, repeats);
+    med[k] = cli_median (t_batch + k * repeats, repeats);
+  obs_med = cli_median (t_obs, repeats);
+  full_med = cli_median (t_full, repeats);
 
   if (opts->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, ss_arch_get_name (arch));
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, ss_net_get_n_threads (net));
-      json_builder_set_member_name (b, "batch");
-      json_builder_add_int_value (b, opts->batch);
-      json_builder_set_member_name (b, "timed_batches");
-      json_builder_add_int_value (b, (gint64) (ss_dataset_get_size (train) / opts->batch));
-      json_builder_set_member_name (b, "repeats");
-      json_builder_add_int_value (b, repeats);
+      cli_json_add_string (b, "model", ss_arch_get_name (arch));
+      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      cli_json_add_int (b, "batch", opts->batch);
+      cli_json_add_int (b, "timed_batches", (gint64) (ss_dataset_get_size (train) / opts->batch));
+      cli_json_add_int (b, "repeats", repeats);
       cli_json_add_number (b, "epoch_seconds", med[0] * epoch_batches);
       cli_json_add_number (b, "observer_seconds", obs_med);
       cli_json_add_number (b, "observer_percent", 100 * obs_med / (med[0] * epoch_batches));
@@ -170,8 +148,7 @@ cli_bench_observer (CliOptions *opts,
       for (int k = 0; k < n_units; k++)
         {
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "k");
-          json_builder_add_int_value (b, k);
+          cli_json_add_int (b, "k", k);
           cli_json_add_number (b, "epoch_seconds", med[k] * epoch_batches);
           cli_json_add_number (b, "speedup", med[0] / med[k]);
           json_builder_end_object (b);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 #include "ss-prune.h"
@@ -10,14 +9,6 @@
 /* bench --pruned: inference speed of a model and of the same model with half the filters of
  * every prunable channel group physically removed, beside their MAC ratio. Which filters go does
  * not change the work, so the upper half of each group goes. */
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 /* Median images/s of ss_net_predict on x (N, C, H, W) over iters timed runs after two warm-up
  * runs. */
@@ -34,10 +25,9 @@ infer_speed (SsNet       *net,
       gint64 t0 = g_get_monotonic_time ();
       ss_net_predict (net, x, n);
       if (i >= 0)
-        times[i] = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+        times[i] = cli_seconds_since (t0);
     }
-  qsort (times, (gsize) iters, sizeof (double), (GCompareFunc) compare_double);
-  return n / (iters % 2 ? times[iters / 2] : (times[iters / 2 - 1] + times[iters / 2]) / 2);
+  return n / cli_median (times, iters);
 }
 
 int
@@ -92,22 +82,17 @@ cli_bench_prune (CliOptions *opts)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, ss_net_get_n_threads (net));
-      json_builder_set_member_name (b, "infer_batch");
-      json_builder_add_int_value (b, opts->infer_batch);
+      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      cli_json_add_int (b, "infer_batch", opts->infer_batch);
       json_builder_set_member_name (b, "models");
       json_builder_begin_array (b);
       for (int m = 0; m < 2; m++)
         {
           const SsArch *a = ss_net_get_arch (nets[m]);
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "model");
-          json_builder_add_string_value (b, ss_arch_get_name (a));
-          json_builder_set_member_name (b, "params");
-          json_builder_add_int_value (b, ss_arch_total_params (a));
-          json_builder_set_member_name (b, "macs");
-          json_builder_add_int_value (b, ss_arch_total_macs (a));
+          cli_json_add_string (b, "model", ss_arch_get_name (a));
+          cli_json_add_int (b, "params", ss_arch_total_params (a));
+          cli_json_add_int (b, "macs", ss_arch_total_macs (a));
           cli_json_add_number (b, "infer_images_per_second", ips[m]);
           json_builder_end_object (b);
         }

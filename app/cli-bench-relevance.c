@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 #include "ss-renyi.h"
@@ -28,22 +27,6 @@
 #define CLASSES  10
 
 static const int sample_counts[] = { 100, 500 };
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v,
-        int     n)
-{
-  qsort (v, (gsize) n, sizeof (double), (GCompareFunc) compare_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* maps (N, FILTERS, SIZE, SIZE) and labels (N), from a fixed seed. */
 static void
@@ -74,12 +57,6 @@ fill_layer (float  *maps,
     }
 }
 
-static double
-seconds_since (gint64 t0)
-{
-  return (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
-}
-
 int
 cli_bench_relevance (CliOptions *opts,
                      int         repeats)
@@ -106,18 +83,18 @@ cli_bench_relevance (CliOptions *opts,
                                     SS_SPATIAL_MI_BINS_DEFAULT, threads, NULL, &error))
             return cli_fail (error);
           if (r >= 0)
-            t_spatial[r] = seconds_since (t0);
+            t_spatial[r] = cli_seconds_since (t0);
           t0 = g_get_monotonic_time ();
           if (!ss_renyi_mi_layer (renyi, NULL, maps, labels, n, FILTERS, SIZE, SIZE, CLASSES,
                                   SS_RENYI_ALPHA_DEFAULT, threads, NULL, &error))
             return cli_fail (error);
           if (r >= 0)
-            t_renyi[r] = seconds_since (t0);
+            t_renyi[r] = cli_seconds_since (t0);
           if (!opts->json)
             fprintf (stderr, "N = %d: round %d/%d\n", n, r + 1, repeats);
         }
-      spatial_med[k] = median (t_spatial, repeats);
-      renyi_med[k] = median (t_renyi, repeats);
+      spatial_med[k] = cli_median (t_spatial, repeats);
+      renyi_med[k] = cli_median (t_renyi, repeats);
       /* The scores of filter 63 (the strongest gain) and 0 (pure noise), so a run that
        * computed nothing cannot pass for a fast one. */
       check[k][0] = spatial[FILTERS - 1] - spatial[0];
@@ -128,23 +105,17 @@ cli_bench_relevance (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "filters");
-      json_builder_add_int_value (b, FILTERS);
-      json_builder_set_member_name (b, "map");
-      json_builder_add_int_value (b, SIZE);
-      json_builder_set_member_name (b, "classes");
-      json_builder_add_int_value (b, CLASSES);
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, threads);
-      json_builder_set_member_name (b, "repeats");
-      json_builder_add_int_value (b, repeats);
+      cli_json_add_int (b, "filters", FILTERS);
+      cli_json_add_int (b, "map", SIZE);
+      cli_json_add_int (b, "classes", CLASSES);
+      cli_json_add_int (b, "threads", threads);
+      cli_json_add_int (b, "repeats", repeats);
       json_builder_set_member_name (b, "results");
       json_builder_begin_array (b);
       for (gsize k = 0; k < G_N_ELEMENTS (sample_counts); k++)
         {
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "samples");
-          json_builder_add_int_value (b, sample_counts[k]);
+          cli_json_add_int (b, "samples", sample_counts[k]);
           cli_json_add_number (b, "spatial_mi_seconds", spatial_med[k]);
           cli_json_add_number (b, "renyi_mi_seconds", renyi_med[k]);
           cli_json_add_number (b, "ratio", renyi_med[k] / spatial_med[k]);

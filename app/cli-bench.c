@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 
 #include "cli.h"
@@ -13,35 +12,12 @@
  * values do not change the work), the GFLOP/s of each conv layer, and the process's peak
  * resident memory. bench/compare.py runs the same work in PyTorch and prints the ratios. */
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v,
-        int     n)
-{
-  qsort (v, (gsize) n, sizeof (double), (GCompareFunc) compare_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* A conv's backward in forwards' worth of work: dW, plus dX unless it reads the image (nothing
  * needs the image's gradient in training). */
 static double
 backward_work (const SsNode *node)
 {
   return node->inputs[0] == SS_NODE_INPUT ? 1 : 2;
-}
-
-
-static double
-now_seconds (void)
-{
-  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
 }
 
 int
@@ -174,7 +150,7 @@ cli_bench (CliOptions *opts,
   sgd = ss_sgd_new (net, 0.9, 5e-4, FALSE);
   for (int i = -3; i < iters; i++)
     {
-      double t0 = now_seconds ();
+      gint64 t0 = g_get_monotonic_time ();
       const float *logits;
       if (i == 0)
         ss_net_set_profiling (net, TRUE);
@@ -185,9 +161,9 @@ cli_bench (CliOptions *opts,
       ss_net_backward (net, dlogits, SS_BACKWARD_PARAM_GRADS);
       ss_sgd_step (sgd, 1e-3);
       if (i >= 0)
-        times[i] = now_seconds () - t0;
+        times[i] = cli_seconds_since (t0);
     }
-  train_ips = opts->batch / median (times, iters);
+  train_ips = opts->batch / cli_median (times, iters);
   getrusage (RUSAGE_SELF, &usage);
   train_rss = usage.ru_maxrss / 1024.0;
   for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
@@ -199,14 +175,14 @@ cli_bench (CliOptions *opts,
   /* Inference: evaluation-mode forward only. */
   for (int i = -2; i < iters; i++)
     {
-      double t0 = now_seconds ();
+      gint64 t0 = g_get_monotonic_time ();
       if (i == 0)
         ss_net_set_profiling (net, TRUE);
       ss_net_predict (net, x, opts->infer_batch);
       if (i >= 0)
-        times[i] = now_seconds () - t0;
+        times[i] = cli_seconds_since (t0);
     }
-  infer_ips = opts->infer_batch / median (times, iters);
+  infer_ips = opts->infer_batch / cli_median (times, iters);
   for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
     {
       double b;
@@ -219,14 +195,10 @@ cli_bench (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, ss_arch_get_name (arch));
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, ss_net_get_n_threads (net));
-      json_builder_set_member_name (b, "train_batch");
-      json_builder_add_int_value (b, opts->batch);
-      json_builder_set_member_name (b, "infer_batch");
-      json_builder_add_int_value (b, opts->infer_batch);
+      cli_json_add_string (b, "model", ss_arch_get_name (arch));
+      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      cli_json_add_int (b, "train_batch", opts->batch);
+      cli_json_add_int (b, "infer_batch", opts->infer_batch);
       cli_json_add_number (b, "train_images_per_second", train_ips);
       cli_json_add_number (b, "infer_images_per_second", infer_ips);
       cli_json_add_number (b, "peak_rss_mib", usage.ru_maxrss / 1024.0);
@@ -240,8 +212,7 @@ cli_bench (CliOptions *opts,
           if (node->op != SS_OP_CONV)
             continue;
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, node->name);
+          cli_json_add_string (b, "name", node->name);
           cli_json_add_number (b, "forward_gflops", gflop * opts->infer_batch * iters / conv_fwd[i]);
           cli_json_add_number (b, "backward_gflops", backward_work (node) * gflop * opts->batch * iters /
                                          conv_bwd[i]);

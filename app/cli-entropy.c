@@ -100,10 +100,8 @@ add_layer_json (JsonBuilder          *b,
                 gboolean              infoplane)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "layer");
-  json_builder_add_string_value (b, lp->name);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, ss_saliency_kind_name (lp->kind));
+  cli_json_add_string (b, "layer", lp->name);
+  cli_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
   json_builder_set_member_name (b, "shape");
   json_builder_begin_array (b);
   json_builder_add_int_value (b, lp->c);
@@ -122,16 +120,11 @@ add_layer_json (JsonBuilder          *b,
       cli_json_add_number (b, "null_ame_mean", lp->null_mean);
       cli_json_add_number (b, "activation_ame_mean", lp->activation_mean);
       cli_json_add_number (b, "delta", lp->delta);
-      json_builder_set_member_name (b, "step");
-      json_builder_add_string_value (b, ss_step_kind_name (lp->step));
-      json_builder_set_member_name (b, "valid_samples");
-      json_builder_add_int_value (b, lp->n_valid);
-      json_builder_set_member_name (b, "zero_maps");
-      json_builder_add_int_value (b, lp->n_constant);
-      json_builder_set_member_name (b, "bins");
-      json_builder_add_int_value (b, lp->bins);
-      json_builder_set_member_name (b, "bias_dominated");
-      json_builder_add_boolean_value (b, lp->bias_dominated);
+      cli_json_add_string (b, "step", ss_step_kind_name (lp->step));
+      cli_json_add_int (b, "valid_samples", lp->n_valid);
+      cli_json_add_int (b, "zero_maps", lp->n_constant);
+      cli_json_add_int (b, "bins", lp->bins);
+      cli_json_add_bool (b, "bias_dominated", lp->bias_dominated);
     }
   json_builder_end_object (b);
 }
@@ -145,14 +138,10 @@ print_json (const SsNet            *net,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
-  json_builder_set_member_name (b, "samples");
-  json_builder_add_int_value (b, opt->n_samples);
-  json_builder_set_member_name (b, infoplane ? "mi_bins" : "bins");
-  json_builder_add_int_value (b, infoplane ? opt->mi_bins : opt->ame.bins);
-  json_builder_set_member_name (b, "miller_madow");
-  json_builder_add_boolean_value (b, opt->ame.miller_madow);
+  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+  cli_json_add_int (b, "samples", opt->n_samples);
+  cli_json_add_int (b, infoplane ? "mi_bins" : "bins", infoplane ? opt->mi_bins : opt->ame.bins);
+  cli_json_add_bool (b, "miller_madow", opt->ame.miller_madow);
   for (int which = 0; which < (random ? 2 : 1); which++)
     {
       GArray *p = which == 0 ? trained : random;

@@ -102,6 +102,7 @@ cli_print_observation (SsObservation *obs,
 /* One of the two runs. */
 typedef struct {
   const char *label;          /* "normal", "freezing" */
+  gboolean    freezing;       /* a rule is applied: the verdicts mean something */
   CliHistory *history;        /* nullable: this run's record in the run history */
   GArray     *ends;           /* SsTrainProgress at each epoch's end */
   GPtrArray  *observations;   /* SsObservation, in order */
@@ -158,6 +159,7 @@ train_run (Run                     *run,
   gboolean ok;
 
   run->label = freeze ? "freezing" : "normal";
+  run->freezing = freeze;
   run->ends = g_array_new (FALSE, FALSE, sizeof (SsTrainProgress));
   run->observations = g_ptr_array_new_with_free_func ((GDestroyNotify) ss_observation_unref);
   run->epoch_obs = g_ptr_array_new ();
@@ -257,7 +259,8 @@ make_rows (const Run *fr,
 
 static void
 add_layers_json (JsonBuilder   *b,
-                 SsObservation *obs)
+                 SsObservation *obs,
+                 gboolean       verdicts)
 {
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
@@ -266,20 +269,16 @@ add_layers_json (JsonBuilder   *b,
       const SsLayerProfile *lp = ss_observation_get_layer (obs, l);
       const SsLayerFreeze *f = ss_observation_get_freeze (obs, l);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, lp->name);
-      json_builder_set_member_name (b, "kind");
-      json_builder_add_string_value (b, ss_saliency_kind_name (lp->kind));
+      cli_json_add_string (b, "name", lp->name);
+      cli_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
       cli_json_add_number (b, "saliency_mean", lp->saliency_mean);
       cli_json_add_number (b, "saliency_sd", lp->saliency_sd);
       cli_json_add_number (b, "i_xt", lp->i_xt);
       cli_json_add_number (b, "i_ty", lp->i_ty);
-      json_builder_set_member_name (b, "frozen");
-      json_builder_add_boolean_value (b, f->freezable && f->frozen);
-      if (f->freezable && ss_observation_get_progress (obs)->epoch_done)
+      cli_json_add_bool (b, "frozen", f->freezable && f->frozen);
+      if (verdicts && f->freezable && ss_observation_get_progress (obs)->epoch_done)
         {
-          json_builder_set_member_name (b, "verdict");
-          json_builder_add_string_value (b, ss_freeze_verdict_name (f->verdict));
+          cli_json_add_string (b, "verdict", ss_freeze_verdict_name (f->verdict));
         }
       json_builder_end_object (b);
     }
@@ -297,14 +296,11 @@ add_observations_json (JsonBuilder *b,
       SsObservation *obs = run->observations->pdata[i];
       const SsTrainProgress *p = ss_observation_get_progress (obs);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "epoch");
-      json_builder_add_int_value (b, p->epoch + 1);
-      json_builder_set_member_name (b, "batch");
-      json_builder_add_int_value (b, (gint64) p->batch);
-      json_builder_set_member_name (b, "epoch_end");
-      json_builder_add_boolean_value (b, p->epoch_done);
+      cli_json_add_int (b, "epoch", p->epoch + 1);
+      cli_json_add_int (b, "batch", (gint64) p->batch);
+      cli_json_add_bool (b, "epoch_end", p->epoch_done);
       cli_json_add_number (b, "observer_seconds", ss_observation_get_seconds (obs));
-      add_layers_json (b, obs);
+      add_layers_json (b, obs, run->freezing);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -323,33 +319,24 @@ print_json (const Run               *fr,
   guint n = fr->ends->len;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, opts->model);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, opts->seed);
-  json_builder_set_member_name (b, "data");
-  json_builder_add_string_value (b, ss_dataset_get_name (train));
-  json_builder_set_member_name (b, "train_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (train));
-  json_builder_set_member_name (b, "test_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (test));
+  cli_json_add_string (b, "model", opts->model);
+  cli_json_add_int (b, "seed", opts->seed);
+  cli_json_add_string (b, "data", ss_dataset_get_name (train));
+  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
+  cli_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
   json_builder_set_member_name (b, "rule");
   json_builder_begin_object (b);
   cli_json_add_number (b, "epsilon", observe->rule.epsilon);
-  json_builder_set_member_name (b, "window");
-  json_builder_add_int_value (b, observe->rule.window);
-  json_builder_set_member_name (b, "earliest");
-  json_builder_add_int_value (b, observe->rule.earliest);
+  cli_json_add_int (b, "window", observe->rule.window);
+  cli_json_add_int (b, "earliest", observe->rule.earliest);
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "probe");
-  json_builder_add_int_value (b, observe->observer.profile.n_samples);
+  cli_json_add_int (b, "probe", observe->observer.profile.n_samples);
   json_builder_set_member_name (b, "epochs");
   json_builder_begin_array (b);
   for (guint e = 0; e < n; e++)
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "epoch");
-      json_builder_add_int_value (b, e + 1);
+      cli_json_add_int (b, "epoch", e + 1);
       cli_json_add_number (b, "test_accuracy_freezing",
                            g_array_index (fr->ends, SsTrainProgress, e).test_acc);
       cli_json_add_number (b, "test_accuracy_normal",

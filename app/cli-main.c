@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -198,6 +199,44 @@ cli_json_add_number (JsonBuilder *b,
 }
 
 void
+cli_json_add_int (JsonBuilder *b,
+                  const char  *key,
+                  gint64       v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, v);
+}
+
+void
+cli_json_add_bool (JsonBuilder *b,
+                   const char  *key,
+                   gboolean     v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_boolean_value (b, v);
+}
+
+void
+cli_json_add_string (JsonBuilder *b,
+                     const char  *key,
+                     const char  *v)
+{
+  json_builder_set_member_name (b, key);
+  /* JSON-GLib writes a NULL string as null. */
+  json_builder_add_string_value (b, v);
+}
+
+char *
+cli_json_to_string (JsonBuilder *b)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+void
 cli_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -215,6 +254,28 @@ cli_fail (const GError *error)
 {
   fprintf (stderr, "supersign-cli: %s\n", error->message);
   return 1;
+}
+
+double
+cli_seconds_since (gint64 t0)
+{
+  return (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+double
+cli_median (double *v,
+            int     n)
+{
+  qsort (v, (gsize) n, sizeof (double), (GCompareFunc) compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int

@@ -180,10 +180,8 @@ print_json (Report       *rep,
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
-  json_builder_set_member_name (b, "criterion");
-  json_builder_add_string_value (b, criterion);
+  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+  cli_json_add_string (b, "criterion", criterion);
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
   for (int u = 0; u < n_units; u++)
@@ -196,19 +194,15 @@ print_json (Report       *rep,
       const SsRelevancePruneRound *x = &g_array_index (rep->rounds, SsRelevancePruneRound, r);
       g_autofree char *config = config_string (x->kept, x->n_units);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "round");
-      json_builder_add_int_value (b, x->round);
-      json_builder_set_member_name (b, "configuration");
-      json_builder_add_string_value (b, config);
+      cli_json_add_int (b, "round", x->round);
+      cli_json_add_string (b, "configuration", config);
       json_builder_set_member_name (b, "filters");
       json_builder_begin_array (b);
       for (int u = 0; u < x->n_units; u++)
         json_builder_add_int_value (b, x->kept[u]);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "params");
-      json_builder_add_int_value (b, x->params);
-      json_builder_set_member_name (b, "macs");
-      json_builder_add_int_value (b, x->macs);
+      cli_json_add_int (b, "params", x->params);
+      cli_json_add_int (b, "macs", x->macs);
       cli_json_add_number (b, "test_accuracy", x->accuracy);
       cli_json_add_number (b, "test_loss", x->loss);
       cli_json_add_number (b, "relevance_seconds", x->relevance_seconds);
@@ -219,8 +213,7 @@ print_json (Report       *rep,
   json_builder_end_array (b);
   if (out != NULL)
     {
-      json_builder_set_member_name (b, "out");
-      json_builder_add_string_value (b, out);
+      cli_json_add_string (b, "out", out);
     }
   json_builder_end_object (b);
   cli_print_json (b);

@@ -32,32 +32,18 @@ static char *
 step_extra_json (const SsPruneLayersStep *s)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "phase");
-  json_builder_add_string_value (b, "step");
-  json_builder_set_member_name (b, "step");
-  json_builder_add_int_value (b, s->index);
-  json_builder_set_member_name (b, "removed");
-  if (s->removed != NULL)
-    json_builder_add_string_value (b, s->removed);
-  else
-    json_builder_add_null_value (b);
+  cli_json_add_string (b, "phase", "step");
+  cli_json_add_int (b, "step", s->index);
+  cli_json_add_string (b, "removed", s->removed);
   add_strv (b, "reinitialised", s->reinitialised);
-  json_builder_set_member_name (b, "conv_layers");
-  json_builder_add_int_value (b, s->conv_layers);
-  json_builder_set_member_name (b, "params");
-  json_builder_add_int_value (b, s->params);
-  json_builder_set_member_name (b, "macs");
-  json_builder_add_int_value (b, s->macs);
-  json_builder_set_member_name (b, "accepted");
-  json_builder_add_boolean_value (b, s->accepted);
+  cli_json_add_int (b, "conv_layers", s->conv_layers);
+  cli_json_add_int (b, "params", s->params);
+  cli_json_add_int (b, "macs", s->macs);
+  cli_json_add_bool (b, "accepted", s->accepted);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return cli_json_to_string (b);
 }
 
 /* Each training epoch and each step's end become observations of the recorded run; extra_json
@@ -155,8 +141,7 @@ add_steps (JsonBuilder      *b,
     {
       const SsPruneLayersStep *s = ss_prune_layers_job_get_step (job, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "step");
-      json_builder_add_int_value (b, s->index);
+      cli_json_add_int (b, "step", s->index);
       json_builder_set_member_name (b, "removed");
       if (s->removed != NULL)
         json_builder_add_string_value (b, s->removed);
@@ -166,16 +151,12 @@ add_steps (JsonBuilder      *b,
       add_strv (b, "reinitialised", s->reinitialised);
       cli_json_add_number (b, "entropy", s->entropy);
       cli_json_add_number (b, "previous_entropy", s->previous_entropy);
-      json_builder_set_member_name (b, "conv_layers");
-      json_builder_add_int_value (b, s->conv_layers);
-      json_builder_set_member_name (b, "params");
-      json_builder_add_int_value (b, s->params);
-      json_builder_set_member_name (b, "macs");
-      json_builder_add_int_value (b, s->macs);
+      cli_json_add_int (b, "conv_layers", s->conv_layers);
+      cli_json_add_int (b, "params", s->params);
+      cli_json_add_int (b, "macs", s->macs);
       cli_json_add_number (b, "accuracy", s->accuracy);
       cli_json_add_number (b, "loss", s->loss);
-      json_builder_set_member_name (b, "accepted");
-      json_builder_add_boolean_value (b, s->accepted);
+      cli_json_add_bool (b, "accepted", s->accepted);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -186,13 +167,9 @@ static char *
 steps_json (SsPruneLayersJob *job)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   add_steps (b, job);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return cli_json_to_string (b);
 }
 
 static void
@@ -230,15 +207,11 @@ print_json (SsPruneLayersJob *job,
   const char *reason = ss_prune_layers_job_get_stop_reason (job);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "data");
-  json_builder_add_string_value (b, ss_dataset_get_name (train));
-  json_builder_set_member_name (b, "train_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (train));
-  json_builder_set_member_name (b, "test_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (test));
+  cli_json_add_string (b, "data", ss_dataset_get_name (train));
+  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
+  cli_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
   cli_json_add_number (b, "tolerance", tolerance);
-  json_builder_set_member_name (b, "completed");
-  json_builder_add_boolean_value (b, run->ok);
+  cli_json_add_bool (b, "completed", run->ok);
   json_builder_set_member_name (b, "stop_reason");
   if (reason != NULL)
     json_builder_add_string_value (b, reason);
@@ -246,24 +219,19 @@ print_json (SsPruneLayersJob *job,
     json_builder_add_null_value (b);
   if (run->error != NULL)
     {
-      json_builder_set_member_name (b, "error");
-      json_builder_add_string_value (b, run->error->message);
+      cli_json_add_string (b, "error", run->error->message);
     }
   json_builder_set_member_name (b, "steps");
   add_steps (b, job);
   json_builder_set_member_name (b, "final");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, ss_arch_get_name (arch));
-  json_builder_set_member_name (b, "params");
-  json_builder_add_int_value (b, ss_arch_total_params (arch));
-  json_builder_set_member_name (b, "macs");
-  json_builder_add_int_value (b, ss_arch_total_macs (arch));
+  cli_json_add_string (b, "model", ss_arch_get_name (arch));
+  cli_json_add_int (b, "params", ss_arch_total_params (arch));
+  cli_json_add_int (b, "macs", ss_arch_total_macs (arch));
   json_builder_end_object (b);
   if (saved)
     {
-      json_builder_set_member_name (b, "out");
-      json_builder_add_string_value (b, opts->out);
+      cli_json_add_string (b, "out", opts->out);
     }
   json_builder_end_object (b);
   cli_print_json (b);

@@ -78,19 +78,15 @@ print_json (const SsNet              *net,
   double criterion_seconds = 0;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, ss_arch_get_name (arch));
-  json_builder_set_member_name (b, "criterion");
-  json_builder_add_string_value (b, ss_relevance_criterion_name (criterion));
+  cli_json_add_string (b, "model", ss_arch_get_name (arch));
+  cli_json_add_string (b, "criterion", ss_relevance_criterion_name (criterion));
   if (criterion != SS_RELEVANCE_L1)
     {
-      json_builder_set_member_name (b, "samples");
-      json_builder_add_int_value (b, opt->n_samples);
+      cli_json_add_int (b, "samples", opt->n_samples);
     }
   if (criterion == SS_RELEVANCE_SPATIAL_MI)
     {
-      json_builder_set_member_name (b, "mi_bins");
-      json_builder_add_int_value (b, opt->bins);
+      cli_json_add_int (b, "mi_bins", opt->bins);
     }
   if (criterion == SS_RELEVANCE_RENYI_MI)
     cli_json_add_number (b, "alpha", opt->alpha);
@@ -101,12 +97,9 @@ print_json (const SsNet              *net,
       const SsLayerRelevance *lr = &g_array_index (rel, SsLayerRelevance, l);
       criterion_seconds += lr->seconds;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "layer");
-      json_builder_add_string_value (b, lr->name);
-      json_builder_set_member_name (b, "scored_at");
-      json_builder_add_string_value (b, ss_arch_get_node (arch, lr->map_node)->name);
-      json_builder_set_member_name (b, "filters");
-      json_builder_add_int_value (b, lr->n_filters);
+      cli_json_add_string (b, "layer", lr->name);
+      cli_json_add_string (b, "scored_at", ss_arch_get_node (arch, lr->map_node)->name);
+      cli_json_add_int (b, "filters", lr->n_filters);
       json_builder_set_member_name (b, "map");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, lr->h);
@@ -228,9 +221,9 @@ run (CliOptions       *opts,
   if (rel == NULL)
     return cli_fail (error);
   if (opts->json)
-    print_json (net, criterion, &opt, rel, (double) (g_get_monotonic_time () - t0) / 1e6);
+    print_json (net, criterion, &opt, rel, cli_seconds_since (t0));
   else
-    print_text (net, criterion, &opt, rel, (double) (g_get_monotonic_time () - t0) / 1e6, csv);
+    print_text (net, criterion, &opt, rel, cli_seconds_since (t0), csv);
   return 0;
 }
 

@@ -126,18 +126,6 @@ local_time (gint64 us)
 }
 
 static void
-add_string (JsonBuilder *b,
-            const char  *key,
-            const char  *v)
-{
-  json_builder_set_member_name (b, key);
-  if (v != NULL)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 print_list_json (GPtrArray *runs)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -150,22 +138,19 @@ print_list_json (GPtrArray *runs)
       g_autofree char *ended = ss_run_time_to_iso8601 (r->ended_us);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_int_value (b, r->id);
-      add_string (b, "kind", r->kind);
-      add_string (b, "label", r->label);
-      add_string (b, "status", ss_run_status_name (r->status));
-      add_string (b, "message", r->message);
-      add_string (b, "started", started);
-      add_string (b, "ended", ended);
-      json_builder_set_member_name (b, "observations");
-      json_builder_add_int_value (b, r->n_observations);
-      json_builder_set_member_name (b, "epochs");
-      json_builder_add_int_value (b, r->n_epochs);
+      cli_json_add_int (b, "id", r->id);
+      cli_json_add_string (b, "kind", r->kind);
+      cli_json_add_string (b, "label", r->label);
+      cli_json_add_string (b, "status", ss_run_status_name (r->status));
+      cli_json_add_string (b, "message", r->message);
+      cli_json_add_string (b, "started", started);
+      cli_json_add_string (b, "ended", ended);
+      cli_json_add_int (b, "observations", r->n_observations);
+      cli_json_add_int (b, "epochs", r->n_epochs);
       cli_json_add_number (b, "best_test_acc", r->best_test_acc);
-      add_string (b, "model_in", r->model_in);
-      add_string (b, "model_out", r->model_out);
-      add_string (b, "dataset", r->dataset);
+      cli_json_add_string (b, "model_in", r->model_in);
+      cli_json_add_string (b, "model_out", r->model_out);
+      cli_json_add_string (b, "dataset", r->dataset);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -71,21 +71,16 @@ cli_surgery (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "removed");
-      json_builder_add_string_value (b, layer);
+      cli_json_add_string (b, "removed", layer);
       json_builder_set_member_name (b, "reinitialised");
       json_builder_begin_array (b);
       for (char **r = reinit; *r != NULL; r++)
         json_builder_add_string_value (b, *r);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "params_before");
-      json_builder_add_int_value (b, ss_arch_total_params (before));
-      json_builder_set_member_name (b, "params_after");
-      json_builder_add_int_value (b, ss_arch_total_params (after));
-      json_builder_set_member_name (b, "macs_before");
-      json_builder_add_int_value (b, ss_arch_total_macs (before));
-      json_builder_set_member_name (b, "macs_after");
-      json_builder_add_int_value (b, ss_arch_total_macs (after));
+      cli_json_add_int (b, "params_before", ss_arch_total_params (before));
+      cli_json_add_int (b, "params_after", ss_arch_total_params (after));
+      cli_json_add_int (b, "macs_before", ss_arch_total_macs (before));
+      cli_json_add_int (b, "macs_after", ss_arch_total_macs (after));
       json_builder_end_object (b);
       cli_print_json (b);
       return 0;

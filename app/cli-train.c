@@ -42,43 +42,29 @@ training_metadata (TrainJob              *job,
                    gboolean               interrupted)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   const SsTrainConfig *c = &job->config;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "epochs_done");
-  json_builder_add_int_value (b, p->epoch_done ? p->epoch + 1 : p->epoch);
-  json_builder_set_member_name (b, "epochs");
-  json_builder_add_int_value (b, c->epochs);
-  json_builder_set_member_name (b, "interrupted");
-  json_builder_add_boolean_value (b, interrupted);
-  json_builder_set_member_name (b, "batch");
-  json_builder_add_int_value (b, c->batch_size);
+  cli_json_add_int (b, "epochs_done", p->epoch_done ? p->epoch + 1 : p->epoch);
+  cli_json_add_int (b, "epochs", c->epochs);
+  cli_json_add_bool (b, "interrupted", interrupted);
+  cli_json_add_int (b, "batch", c->batch_size);
   cli_json_add_number (b, "lr", c->schedule.lr);
-  json_builder_set_member_name (b, "schedule");
-  json_builder_add_string_value (b, job->opts->schedule ? job->opts->schedule : "cosine");
+  cli_json_add_string (b, "schedule", job->opts->schedule ? job->opts->schedule : "cosine");
   cli_json_add_number (b, "momentum", c->momentum);
   cli_json_add_number (b, "weight_decay", c->weight_decay);
-  json_builder_set_member_name (b, "nesterov");
-  json_builder_add_boolean_value (b, c->nesterov);
-  json_builder_set_member_name (b, "augment");
-  json_builder_add_boolean_value (b, c->augment);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) c->seed);
-  json_builder_set_member_name (b, "threads");
-  json_builder_add_int_value (b, ss_net_get_n_threads (job->net));
-  json_builder_set_member_name (b, "train_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (job->train));
+  cli_json_add_bool (b, "nesterov", c->nesterov);
+  cli_json_add_bool (b, "augment", c->augment);
+  cli_json_add_int (b, "seed", (gint64) c->seed);
+  cli_json_add_int (b, "threads", ss_net_get_n_threads (job->net));
+  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
   if (p->epoch_done && !isnan (p->test_acc))
     {
       cli_json_add_number (b, "test_accuracy", p->test_acc);
       cli_json_add_number (b, "test_loss", p->test_loss);
     }
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return cli_json_to_string (b);
 }
 
 static gboolean
@@ -157,18 +143,13 @@ print_result (TrainJob *job)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (job->net)));
-  json_builder_set_member_name (b, "data");
-  json_builder_add_string_value (b, ss_dataset_get_name (job->train));
-  json_builder_set_member_name (b, "train_images");
-  json_builder_add_int_value (b, (gint64) ss_dataset_get_size (job->train));
-  json_builder_set_member_name (b, "completed");
-  json_builder_add_boolean_value (b, job->ok);
+  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (job->net)));
+  cli_json_add_string (b, "data", ss_dataset_get_name (job->train));
+  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
+  cli_json_add_bool (b, "completed", job->ok);
   if (job->error != NULL)
     {
-      json_builder_set_member_name (b, "error");
-      json_builder_add_string_value (b, job->error->message);
+      cli_json_add_string (b, "error", job->error->message);
     }
   json_builder_set_member_name (b, "epochs");
   json_builder_begin_array (b);
@@ -176,8 +157,7 @@ print_result (TrainJob *job)
     {
       const SsTrainProgress *p = &g_array_index (job->epochs, SsTrainProgress, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "epoch");
-      json_builder_add_int_value (b, p->epoch + 1);
+      cli_json_add_int (b, "epoch", p->epoch + 1);
       cli_json_add_number (b, "lr", p->lr);
       cli_json_add_number (b, "train_loss", p->train_loss);
       cli_json_add_number (b, "train_accuracy", p->train_acc);
@@ -190,8 +170,7 @@ print_result (TrainJob *job)
   json_builder_end_array (b);
   if (job->opts->out != NULL)
     {
-      json_builder_set_member_name (b, "out");
-      json_builder_add_string_value (b, job->opts->out);
+      cli_json_add_string (b, "out", job->opts->out);
     }
   json_builder_end_object (b);
   cli_print_json (b);
@@ -406,18 +385,15 @@ cli_eval (CliOptions *opts,
   start = g_get_monotonic_time ();
   if (!ss_evaluate (net, test, 256, &loss, &acc, NULL, &error))
     return cli_fail (error);
-  secs = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  secs = cli_seconds_since (start);
 
   if (opts->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
-      json_builder_set_member_name (b, "data");
-      json_builder_add_string_value (b, ss_dataset_get_name (test));
-      json_builder_set_member_name (b, "images");
-      json_builder_add_int_value (b, (gint64) ss_dataset_get_size (test));
+      cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+      cli_json_add_string (b, "data", ss_dataset_get_name (test));
+      cli_json_add_int (b, "images", (gint64) ss_dataset_get_size (test));
       cli_json_add_number (b, "loss", loss);
       cli_json_add_number (b, "accuracy", acc);
       cli_json_add_number (b, "seconds", secs);

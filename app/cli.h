@@ -167,9 +167,21 @@ const char *cli_model_dataset (GHashTable *metadata);
 /* Adds member key = v to the object being built; a NaN or infinite v (no test set, a 1×1 map)
  * becomes null, since JSON has no such numbers. */
 void       cli_json_add_number (JsonBuilder *b, const char *key, double v);
+/* Adds member key = v to the object being built. */
+void       cli_json_add_int    (JsonBuilder *b, const char *key, gint64 v);
+void       cli_json_add_bool   (JsonBuilder *b, const char *key, gboolean v);
+/* The same for a string; a NULL v becomes null. */
+void       cli_json_add_string (JsonBuilder *b, const char *key, const char *v);
+/* builder's document as compact JSON text (the run history's extra columns, model metadata).
+ * Transfer full (g_free). */
+char      *cli_json_to_string  (JsonBuilder *b);
 /* Prints builder's document on stdout. */
 void       cli_print_json    (JsonBuilder *builder);
 /* Prints "supersign-cli: message" on stderr; returns the exit status 1. */
 int        cli_fail          (const GError *error);
+/* Seconds since t0, a g_get_monotonic_time () reading. */
+double     cli_seconds_since (gint64 t0);
+/* The median of the n > 0 values v, which it sorts in place (the benches' timed repeats). */
+double     cli_median        (double *v, int n);
 
 G_END_DECLS

@@ -4,8 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
 #include <glib/gstdio.h>
 
+#include "ss-model-file.h"
 #include "ss-rng.h"
 #include "ss-test-util.h"
 
@@ -119,4 +122,92 @@ ss_test_contains_bytes (const char *data,
     if (memcmp (data + i, needle, n) == 0)
       return TRUE;
   return FALSE;
+}
+
+char *
+ss_test_fmnist_spec (void)
+{
+  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
+
+  return g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
+}
+
+SsDataset *
+ss_test_load_fmnist (gboolean train,
+                     gsize    n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = ss_test_fmnist_spec ();
+  g_autoptr(SsDataset) full = ss_dataset_load (spec, train, &error);
+  g_autofree guint32 *idx = NULL;
+
+  /* Not a skip: the quick start installs the data set, and a skipped test passes silently. */
+  g_assert_no_error (error);
+  if (n == 0)
+    return g_steal_pointer (&full);
+  idx = g_new (guint32, n);
+  for (gsize i = 0; i < n; i++)
+    idx[i] = (guint32) i;
+  return ss_dataset_subset (full, idx, n);
+}
+
+SsNet *
+ss_test_load_shipped (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (SS_SOURCE_DATADIR, "fmnist-vgg.safetensors", NULL);
+  SsNet *net = ss_model_load (path, NULL, &error);
+
+  g_assert_no_error (error);
+  ss_net_set_n_threads (net, 2);
+  return net;
+}
+
+int
+ss_test_run_cli_envv (char *const       *envp,
+                      char             **out,
+                      char             **err,
+                      const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dropped = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  if (out != NULL)
+    g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_spawn_sync (NULL, (char **) argv->pdata, (char **) envp, G_SPAWN_DEFAULT, NULL, NULL,
+                out != NULL ? out : &dropped, err, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+int
+ss_test_run_cli_argv (char             **out,
+                      char             **err,
+                      const char *const *args)
+{
+  return ss_test_run_cli_envv (NULL, out, err, args);
+}
+
+int
+ss_test_run_cli (char      **out,
+                 char      **err,
+                 const char *first,
+                 ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return ss_test_run_cli_argv (out, err, (const char *const *) args->pdata);
 }

@@ -3,6 +3,9 @@
 
 #include <glib.h>
 
+#include "ss-dataset.h"
+#include "ss-net.h"
+
 G_BEGIN_DECLS
 
 /* Fails the running test, naming label, the largest difference and the first index past
@@ -28,5 +31,25 @@ char *ss_test_data_path (const char *name);
 
 /* Whether needle occurs in data (len bytes, which may hold NULs, as PDF streams do). */
 gboolean ss_test_contains_bytes (const char *data, gsize len, const char *needle);
+
+/* The --data spec of Fashion-MNIST: SS_FASHION_MNIST_DIR, or the configured default folder.
+ * Transfer full (g_free). */
+char *ss_test_fmnist_spec (void);
+/* The first n images of Fashion-MNIST's training (train) or test split, all of it when n is 0.
+ * Fails the test when the data set is missing. Transfer full. */
+SsDataset *ss_test_load_fmnist (gboolean train, gsize n);
+/* The shipped model (data/fmnist-vgg.safetensors), set to 2 threads. Transfer full. */
+SsNet *ss_test_load_shipped (void);
+
+/* Run the built supersign-cli (SS_CLI) with the arguments args (NULL-terminated), in envp (NULL:
+ * this process's environment). Returns its exit status (128 + the signal when one killed it).
+ * Its stdout and stderr are stored in out and err (transfer full, g_free), which must hold NULL
+ * or an earlier result (freed first); out may be NULL to discard stdout, which is still piped so
+ * that it never reaches the TAP stream. */
+int ss_test_run_cli_envv (char *const *envp, char **out, char **err, const char *const *args);
+/* The same in this process's environment. */
+int ss_test_run_cli_argv (char **out, char **err, const char *const *args);
+/* The same with the arguments listed, ending in NULL. */
+int ss_test_run_cli      (char **out, char **err, const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

@@ -5,34 +5,12 @@
  * arguments and a short search that applies, fine-tunes, saves and records its run. */
 
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
 #include "ss-model-file.h"
 #include "ss-runs.h"
 #include "ss-test-util.h"
-
-/* Runs the CLI with the NULL-terminated args; returns the exit status, the outputs in out and
- * err (g_free). */
-static int
-run_cli (char              **out,
-         char              **err,
-         const char *const  *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
 
 static void
 expect_failure (const char *const *args,
@@ -41,7 +19,7 @@ expect_failure (const char *const *args,
 {
   g_autofree char *out = NULL, *err = NULL;
 
-  g_assert_cmpint (run_cli (&out, &err, args), ==, status);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, args), ==, status);
   if (strstr (err, needle) == NULL)
     g_error ("stderr “%s” does not say “%s”", err, needle);
 }
@@ -81,9 +59,7 @@ test_run (void)
   g_autofree char *dir = ss_test_make_tmp_dir ("amc-cli-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "pruned.safetensors", NULL);
   g_autofree char *db_path = g_build_filename (dir, "runs.sqlite", NULL);
-  const char *data_dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", data_dir ? data_dir
-                                       : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
+  g_autofree char *spec = ss_test_fmnist_spec ();
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
@@ -105,7 +81,7 @@ test_run (void)
                   "MACs, prints the kept channels and the accuracies, saves a model that loads "
                   "with those channels, and records one observation per episode and per "
                   "fine-tuning epoch in the run history.");
-  g_assert_cmpint (run_cli (&out, &err, args), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, args), ==, 0);
   g_assert_nonnull (strstr (err, "episode 3/3"));
   json_parser_load_from_data (parser, out, -1, &error);
   g_assert_no_error (error);

@@ -15,6 +15,7 @@
 #include "ss-entropy.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
+#include "ss-test-util.h"
 #include "ss-train.h"
 
 static SsDataset *train_set;   /* Fashion-MNIST's training split, shared */
@@ -418,9 +419,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
+  g_autofree char *spec = ss_test_fmnist_spec ();
   g_autoptr(GError) error = NULL;
   int status;
 

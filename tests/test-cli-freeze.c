@@ -3,45 +3,36 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
 #include "ss-freeze.h"
+#include "ss-test-util.h"
 
 /* supersign-cli freeze-compare end to end (app/cli-freeze.c) on a few hundred Fashion-MNIST
  * images: the table's structure in each format, and layers frozen exactly when the rule, applied
  * to the entropies the command reports, says so. */
 
 /* Runs SS_CLI with freeze-compare's small recipe plus the NULL-terminated extra arguments;
- * returns the exit status, out and err (g_free). */
+ * returns the exit status, out and err as ss_test_run_cli_argv does. */
 static int
 run_freeze_compare (char      **out,
                     char      **err,
                     const char *const *extra)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *data = ss_test_fmnist_spec ();
   const char *const common[] = {
     "freeze-compare", "--threads", "2", "--batch", "32", "--test-subset", "300",
-    "--earliest", "1", "--window", "2", "--epsilon", "1", "--probe", "20",
+    "--earliest", "1", "--window", "2", "--epsilon", "1", "--probe", "20", "--data", data,
   };
-  int status;
 
-  g_ptr_array_add (argv, g_strdup (g_getenv ("SS_CLI")));
   for (gsize i = 0; i < G_N_ELEMENTS (common); i++)
-    g_ptr_array_add (argv, g_strdup (common[i]));
-  g_ptr_array_add (argv, g_strdup ("--data"));
-  g_ptr_array_add (argv, g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                      NULL));
+    g_ptr_array_add (args, (gpointer) common[i]);
   for (gsize i = 0; extra[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (extra[i]));
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+    g_ptr_array_add (args, (gpointer) extra[i]);
+  g_ptr_array_add (args, NULL);
+  return ss_test_run_cli_argv (out, err, (const char *const *) args->pdata);
 }
 
 /* The epoch-end observation of epoch e (1-based) in a run's observation list. */
@@ -185,8 +176,6 @@ test_freeze_compare_text_csv (void)
   g_assert_cmpuint (g_strv_length (fields), ==, 8);
   g_assert_cmpstr (lines[2], ==, "");
   g_assert_nonnull (strstr (err, "nothing can freeze"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (run_freeze_compare (&out, &err, text_args), ==, 0);
   g_assert_nonnull (strstr (out, "best acc freezing"));
@@ -207,12 +196,8 @@ test_freeze_compare_errors (void)
                   "errors with a message naming the option, before any training.");
   g_assert_cmpint (run_freeze_compare (&out, &err, both), ==, 2);
   g_assert_nonnull (strstr (err, "--json"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_freeze_compare (&out, &err, window), ==, 1);
   g_assert_nonnull (strstr (err, "--window"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_freeze_compare (&out, &err, subset), ==, 2);
   g_assert_nonnull (strstr (err, "--subset"));
 }

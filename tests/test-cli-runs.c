@@ -5,12 +5,12 @@
  * delete, with --db and with SUPERSIGN_RUNS_DB, and its usage errors. */
 
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
 #include "runs-check.h"
 #include "ss-runs.h"
+#include "ss-test-util.h"
 
 typedef struct {
   RunsFixture f;
@@ -40,41 +40,6 @@ cli_fixture_tear_down (CliFixture   *c,
                        gconstpointer data)
 {
   runs_fixture_tear_down (&c->f, data);
-}
-
-/* Runs the CLI with args (NULL-terminated) and env (extra "NAME=value", may be NULL); returns
- * the exit status, and stdout and stderr in out and err (g_free). */
-static int
-run_cli (const char *env,
-         char      **out,
-         char      **err,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  envp = g_environ_unsetenv (envp, SS_RUNS_DB_ENV);
-  if (env != NULL)
-    {
-      g_auto(GStrv) kv = g_strsplit (env, "=", 2);
-      envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
-    }
-  g_clear_pointer (out, g_free);
-  g_clear_pointer (err, g_free);
-  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
 static JsonNode *
@@ -107,14 +72,15 @@ static void
 test_list (CliFixture   *c,
            gconstpointer data)
 {
-  g_autofree char *out = NULL, *err = NULL, *db_env = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), SS_RUNS_DB_ENV, c->f.path, TRUE);
   g_autoptr(JsonNode) root = NULL, env_root = NULL, kind_root = NULL;
   JsonObject *first;
 
   g_test_summary ("runs lists id, kind, label, status, epochs, best test accuracy and model "
                   "out; --json has the same as numbers; --kind filters; SUPERSIGN_RUNS_DB "
                   "stands for --db.");
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "--db", c->f.path, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "--db", c->f.path, NULL), ==, 0);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "best test"));
   g_assert_nonnull (strstr (out, "finished"));
@@ -123,8 +89,8 @@ test_list (CliFixture   *c,
   g_assert_nonnull (strstr (out, "prune-layers"));
   g_assert_nonnull (strstr (out, "failed"));
 
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "list", "--db", c->f.path, "--json",
-                            NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "list", "--db", c->f.path, "--json", NULL),
+                   ==, 0);
   root = parse (out);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 2);
   first = json_array_get_object_element (json_node_get_array (root), 0);
@@ -135,13 +101,13 @@ test_list (CliFixture   *c,
   g_assert_cmpint (json_object_get_int_member (first, "epochs"), ==, 2);
   g_assert_cmpfloat (json_object_get_double_member (first, "best_test_acc"), ==, 0.53);
 
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "--kind", "prune-layers", "--json",
-                            "--db", c->f.path, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "--kind", "prune-layers", "--json", "--db",
+                                    c->f.path, NULL), ==, 0);
   kind_root = parse (out);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (kind_root)), ==, 1);
 
-  db_env = g_strconcat (SS_RUNS_DB_ENV "=", c->f.path, NULL);
-  g_assert_cmpint (run_cli (db_env, &out, &err, "runs", "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_envv (envp, &out, &err,
+                                         (const char *[]) { "runs", "--json", NULL }), ==, 0);
   env_root = parse (out);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (env_root)), ==, 2);
 }
@@ -159,8 +125,8 @@ test_show_export (CliFixture   *c,
 
   g_test_summary ("runs show prints the run and one row per epoch; show --json and export "
                   "--json/--csv print what ss_run_write does; export --out writes a file.");
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "show", id, "--db", c->f.path, NULL), ==,
-                   0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "show", id, "--db", c->f.path, NULL),
+                   ==, 0);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "status     finished"));
   g_assert_nonnull (strstr (out, "/models/vgg.safetensors"));
@@ -169,11 +135,11 @@ test_show_export (CliFixture   *c,
   g_assert_nonnull (strstr (out, "53.00%"));
   g_assert_nonnull (strstr (out, "4 observations (2 at an epoch's end), 3 layers"));
 
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "show", id, "--json", "--db", c->f.path,
-                            NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "show", id, "--json", "--db", c->f.path,
+                                    NULL), ==, 0);
   g_assert_cmpstr (out, ==, json);
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "export", id, "--csv", "--db", c->f.path,
-                            NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "export", id, "--csv", "--db", c->f.path,
+                                    NULL), ==, 0);
   g_assert_cmpstr (out, ==, csv);
   g_assert_true (g_str_has_prefix (out, "observation,epoch,batch,"));
   /* A header and 4 observations × 3 layers. */
@@ -183,8 +149,8 @@ test_show_export (CliFixture   *c,
       n_lines += *p == '\n';
     g_assert_cmpuint (n_lines, ==, 1 + 4 * 3);
   }
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "export", id, "--json", "--out", file,
-                            "--db", c->f.path, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "export", id, "--json", "--out", file,
+                                    "--db", c->f.path, NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_true (g_file_get_contents (file, &saved, NULL, NULL));
   g_assert_cmpstr (saved, ==, json);
@@ -200,14 +166,14 @@ test_delete (CliFixture   *c,
   g_autoptr(GPtrArray) runs = NULL;
 
   g_test_summary ("runs delete removes one run; deleting it again fails naming it.");
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "delete", id, "--db", c->f.path, NULL), ==,
-                   0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "delete", id, "--db", c->f.path, NULL),
+                   ==, 0);
   db = ss_run_db_open_readonly (c->f.path, NULL);
   runs = ss_run_db_list (db, NULL, NULL);
   g_assert_cmpuint (runs->len, ==, 1);
   g_assert_cmpint (((SsRunRecord *) runs->pdata[0])->id, ==, c->train);
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "delete", id, "--db", c->f.path, NULL), ==,
-                   1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "delete", id, "--db", c->f.path, NULL),
+                   ==, 1);
   g_assert_nonnull (strstr (err, "Could not delete run"));
 }
 
@@ -222,25 +188,25 @@ test_errors (CliFixture   *c,
   g_test_summary ("A missing history lists as empty; unknown runs, actions and kinds, a "
                   "missing id or format, and a damaged file give a message and status 1 or "
                   "2.");
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "--db", missing, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "--db", missing, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "No runs recorded"));
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "show", "99", "--db", c->f.path, NULL),
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "show", "99", "--db", c->f.path, NULL),
                    ==, 1);
   g_assert_nonnull (strstr (err, "no run 99"));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "show", "--db", c->f.path, NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "show", "--db", c->f.path, NULL), ==, 2);
   g_assert_nonnull (strstr (err, "needs a run id"));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "export", "1", "--db", c->f.path, NULL),
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "export", "1", "--db", c->f.path, NULL),
                    ==, 2);
   g_assert_nonnull (strstr (err, "--csv or --json"));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "frobnicate", NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "frobnicate", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "unknown action"));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "--kind", "training", NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "--kind", "training", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "unknown kind"));
   g_assert_true (g_file_set_contents (garbage, "not a database, not at all, no: just text "
                                       "that is long enough to fill a header of 100 bytes and "
                                       "then some more", -1, NULL));
-  g_assert_cmpint (run_cli (NULL, &out, &err, "runs", "--db", garbage, NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "runs", "--db", garbage, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "not an SQLite database"));
 }
 
@@ -249,6 +215,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* A history named by the caller's environment must not stand in for the tests' own. */
+  g_unsetenv (SS_RUNS_DB_ENV);
   g_test_add ("/cli-runs/list", CliFixture, NULL, cli_fixture_set_up, test_list,
               cli_fixture_tear_down);
   g_test_add ("/cli-runs/show-export", CliFixture, NULL, cli_fixture_set_up, test_show_export,

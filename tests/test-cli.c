@@ -9,39 +9,9 @@
 #include <json-glib/json-glib.h>
 
 #include "ss-model-file.h"
+#include "ss-test-util.h"
 
 /* supersign-cli end to end: the built binary (SS_CLI) run as a user would. */
-
-static char *
-fmnist_spec (void)
-{
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  return g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
-}
-
-/* Runs the CLI with args; returns the exit status and the outputs (g_free). */
-static int
-run_cli (char      **out,
-         char      **err,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
 
 static JsonObject *
 parse_object (JsonParser *parser,
@@ -62,7 +32,8 @@ test_cli_info_json (void)
   JsonObject *root;
 
   g_test_summary ("info --json prints one JSON document with SPEC §9's counts for fmnist-vgg.");
-  g_assert_cmpint (run_cli (&out, &err, "info", "--model", "fmnist-vgg", "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "info", "--model", "fmnist-vgg", "--json", NULL),
+                   ==, 0);
   root = parse_object (parser, out);
   g_assert_cmpint (json_object_get_int_member (root, "params"), ==, 468202);
   g_assert_cmpint (json_object_get_int_member (root, "macs"), ==, 18691840);
@@ -75,30 +46,24 @@ test_cli_errors (void)
   g_autofree char *out = NULL, *err = NULL;
 
   g_test_summary ("Bad arguments give a clear message and a non-zero status, never a crash.");
-  g_assert_cmpint (run_cli (&out, &err, "info", "--model", "resnet21", NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "info", "--model", "resnet21", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "unknown architecture “resnet21”"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "eval", "--data", "cifar10:/nonexistent", NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "eval", "--data", "cifar10:/nonexistent", NULL),
+                   ==, 1);
   g_assert_nonnull (strstr (err, "/nonexistent"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "train", "--epochs", "0", NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "train", "--epochs", "0", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--epochs"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "frobnicate", NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "frobnicate", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "unknown command"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "eval", "--model", "/nonexistent.safetensors", NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "eval", "--model", "/nonexistent.safetensors",
+                                    NULL), ==, 1);
   g_assert_nonnull (strstr (err, "/nonexistent.safetensors"));
 }
 
 static void
 test_cli_train_eval (void)
 {
-  g_autofree char *out = NULL, *err = NULL, *data = fmnist_spec ();
+  g_autofree char *out = NULL, *err = NULL, *data = ss_test_fmnist_spec ();
   g_autofree char *model = g_build_filename (g_get_tmp_dir (), "m.safetensors", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonParser) parser2 = json_parser_new ();
@@ -110,9 +75,9 @@ test_cli_train_eval (void)
   double acc;
 
   g_test_summary ("train --out writes a model that eval reads back with the same accuracy.");
-  g_assert_cmpint (run_cli (&out, &err, "train", "--data", data, "--subset", "512", "--epochs",
-                            "2", "--batch", "32", "--lr", "0.01", "--threads", "2", "--out", model,
-                            "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "train", "--data", data, "--subset", "512",
+                                    "--epochs", "2", "--batch", "32", "--lr", "0.01", "--threads",
+                                    "2", "--out", model, "--json", NULL), ==, 0);
   root = parse_object (parser, out);
   g_assert_true (json_object_get_boolean_member (root, "completed"));
   epochs = json_object_get_array_member (root, "epochs");
@@ -126,10 +91,8 @@ test_cli_train_eval (void)
   g_assert_nonnull (strstr (g_hash_table_lookup (meta, SS_MODEL_META_TRAINING),
                             "\"interrupted\":false"));
 
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "eval", "--model", model, "--data", data, "--json", NULL),
-                   ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "eval", "--model", model, "--data", data, "--json",
+                                    NULL), ==, 0);
   root = parse_object (parser2, out);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (root, "accuracy"), acc, 1e-9);
 }
@@ -137,7 +100,7 @@ test_cli_train_eval (void)
 static void
 test_cli_sigint (void)
 {
-  g_autofree char *data = fmnist_spec ();
+  g_autofree char *data = ss_test_fmnist_spec ();
   g_autofree char *model = g_build_filename (g_get_tmp_dir (), "int.safetensors", NULL);
   g_autofree char *err_path = g_build_filename (g_get_tmp_dir (), "stderr.txt", NULL);
   g_autofree char *err = NULL;
@@ -184,7 +147,7 @@ test_cli_sigint (void)
 static void
 test_cli_saliency (void)
 {
-  g_autofree char *out = NULL, *err = NULL, *data = fmnist_spec ();
+  g_autofree char *out = NULL, *err = NULL, *data = ss_test_fmnist_spec ();
   g_autofree char *dir = g_build_filename (g_get_tmp_dir (), "sal", NULL);
   g_autofree char *csv = NULL, *csv_path = g_build_filename (dir, "grid.csv", NULL);
   g_autofree char *grid = g_build_filename (dir, "grid.png", NULL);
@@ -195,9 +158,9 @@ test_cli_saliency (void)
 
   g_test_summary ("saliency writes a PNG per sample and layer, a grid and a CSV naming its "
                   "tiles; unknown layers and bad options are clear errors.");
-  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--samples", "3,8",
-                            "--layers", "conv1,pool1,relu4", "--colormap", "inferno",
-                            "--out-dir", dir, "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "saliency", "--data", data, "--samples", "3,8",
+                                    "--layers", "conv1,pool1,relu4", "--colormap", "inferno",
+                                    "--out-dir", dir, "--json", NULL), ==, 0);
   root = parse_object (parser, out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "classes")), ==,
                     2);
@@ -212,22 +175,18 @@ test_cli_saliency (void)
   g_assert_true (g_str_has_prefix (lines[5], "0,4,3,"));
   g_assert_nonnull (strstr (lines[5], ",relu4,activation,14,14"));
 
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--layers", "fc9",
-                            "--out-dir", dir, NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "saliency", "--data", data, "--layers", "fc9",
+                                    "--out-dir", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "“fc9” is not a saliency layer"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "saliency", "--data", data, "--samples", "10000",
-                            "--out-dir", dir, NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "saliency", "--data", data, "--samples", "10000",
+                                    "--out-dir", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--samples"));
 }
 
 static void
 test_cli_entropy_infoplane (void)
 {
-  g_autofree char *out = NULL, *err = NULL, *data = fmnist_spec ();
+  g_autofree char *out = NULL, *err = NULL, *data = ss_test_fmnist_spec ();
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonParser) parser2 = json_parser_new ();
   JsonArray *layers, *random;
@@ -236,8 +195,8 @@ test_cli_entropy_infoplane (void)
   g_test_summary ("entropy prints a profile per saliency layer (AME and its null in [0, 1], "
                   "pooling marked type I, conv type II, random weights beside); infoplane "
                   "prints non-negative MI per layer.");
-  g_assert_cmpint (run_cli (&out, &err, "entropy", "--data", data, "--samples", "8",
-                            "--random", "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "entropy", "--data", data, "--samples", "8",
+                                    "--random", "--json", NULL), ==, 0);
   root = parse_object (parser, out);
   layers = json_object_get_array_member (root, "layers");
   random = json_object_get_array_member (root, "random_weights");
@@ -258,10 +217,8 @@ test_cli_entropy_infoplane (void)
                                  : g_str_equal (kind, "conv") ? "II" : "");
     }
 
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&out, &err, "infoplane", "--data", data, "--samples", "8",
-                            "--json", NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "infoplane", "--data", data, "--samples", "8",
+                                    "--json", NULL), ==, 0);
   root = parse_object (parser2, out);
   layers = json_object_get_array_member (root, "layers");
   g_assert_cmpuint (json_array_get_length (layers), ==, 11);

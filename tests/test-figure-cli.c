@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "ss-png.h"
 #include "ss-runs.h"
@@ -24,35 +23,10 @@ read_file (const char *path,
   return data;
 }
 
-static int
-run_cli (char      **err,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
-
 static void
 test_cli_model (void)
 {
-  const char *fmnist = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *data = g_strconcat ("fashion-mnist:",
-                                       fmnist ? fmnist : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
+  g_autofree char *data = ss_test_fmnist_spec ();
   g_autofree char *dir = ss_test_make_tmp_dir ("figure-cli-XXXXXX");
   g_autofree char *pdf = g_build_filename (dir, "bars.pdf", NULL);
   g_autofree char *png = g_build_filename (dir, "heatmaps.png", NULL);
@@ -69,19 +43,18 @@ test_cli_model (void)
       g_test_skip ("SS_CLI is not set");
       return;
     }
-  g_assert_cmpint (run_cli (&err, "figure", "bars", "--data", data, "--samples", "4",
-                            "--random-too", "--out", pdf, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "bars", "--data", data, "--samples", "4",
+                                    "--random-too", "--out", pdf, NULL), ==, 0);
   pdf_data = read_file (pdf, &len);
   g_assert_true (g_str_has_prefix (pdf_data, "%PDF-"));
   /* The default size, 85 × 60 mm. */
   g_assert_true (ss_test_contains_bytes (pdf_data, len,
                                          "/MediaBox [ 0 0 240.944882 170.07874 ]"));
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&err, "figure", "heatmaps", "--data", data, "--samples", "2",
-                            "--layers", "conv1,pool1,pool2", "--colormap", "inferno",
-                            "--width-mm", "120", "--height-mm", "60", "--dpi", "150",
-                            "--out", png, "--csv", csv, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "heatmaps", "--data", data, "--samples",
+                                    "2", "--layers", "conv1,pool1,pool2", "--colormap", "inferno",
+                                    "--width-mm", "120", "--height-mm", "60", "--dpi", "150",
+                                    "--out", png, "--csv", csv, NULL), ==, 0);
   image = ss_png_load (png, &error);
   g_assert_no_error (error);
   g_assert_cmpint (image->width, ==, (int) round (120 / 25.4 * 150));
@@ -91,9 +64,8 @@ test_cli_model (void)
   g_assert_nonnull (strstr (csv_data, "\n1,"));          /* the second sample */
   g_assert_nonnull (strstr (csv_data, ",2,pool2,6,6,"));  /* pool2: 7 × 7, third column */
   g_assert_null (strstr (csv_data, ",pool2,7,"));
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&err, "figure", "pie", "--out", png, NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "pie", "--out", png, NULL), ==, 2);
   g_assert_nonnull (strstr (err, "pie"));
   ss_test_rm_rf (dir);
 }
@@ -142,8 +114,8 @@ test_cli_runs (void)
   g_clear_pointer (&db, ss_run_db_free);
   run_id = g_strdup_printf ("%" G_GINT64_FORMAT, run);
 
-  g_assert_cmpint (run_cli (&err, "figure", "curves", "--run", run_id, "--db", db_path,
-                            "--out", svg, "--csv", csv, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "curves", "--run", run_id, "--db",
+                                    db_path, "--out", svg, "--csv", csv, NULL), ==, 0);
   got = read_file (csv, &len);
   g_assert_cmpstr (got, ==,
                    "series,label,x,y,smoothed,marked\n"
@@ -154,31 +126,29 @@ test_cli_runs (void)
                    "1,pool1,2,0.25,0.25,0\n"
                    "1,pool1,3,0.25,0.25,0\n");
   g_clear_pointer (&got, g_free);
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&err, "figure", "curves", "--run", run_id, "--db", db_path,
-                            "--what", "loss", "--out", svg, "--csv", csv, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "curves", "--run", run_id, "--db",
+                                    db_path, "--what", "loss", "--out", svg, "--csv", csv, NULL),
+                   ==, 0);
   got = read_file (csv, &len);
   g_assert_true (g_str_has_prefix (got, "series,label,x,y,smoothed,marked\n"
                                         "0,train,1,1,1,0\n0,train,2,0.5,0.5,0\n"));
   g_assert_nonnull (strstr (got, "1,test,3,2,2,0\n"));
   g_clear_pointer (&got, g_free);
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&err, "figure", "infoplane", "--run", run_id, "--db", db_path,
-                            "--layers", "conv1", "--out", svg, "--csv", ip_csv, NULL), ==, 0);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "infoplane", "--run", run_id, "--db",
+                                    db_path, "--layers", "conv1", "--out", svg, "--csv", ip_csv,
+                                    NULL), ==, 0);
   got = read_file (ip_csv, &len);
   g_assert_cmpstr (got, ==,
                    "layer,name,epoch,i_xt,i_ty\n"
                    "0,conv1,1,3,0\n"
                    "0,conv1,2,3,0.25\n"
                    "0,conv1,3,3,0.5\n");
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&err, "figure", "curves", "--run", "999", "--db", db_path,
-                            "--out", svg, NULL), ==, 1);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&err, "figure", "curves", "--out", svg, NULL), ==, 2);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "curves", "--run", "999", "--db", db_path,
+                                    "--out", svg, NULL), ==, 1);
+  g_assert_cmpint (ss_test_run_cli (NULL, &err, "figure", "curves", "--out", svg, NULL), ==, 2);
   g_assert_nonnull (strstr (err, "--run"));
   ss_test_rm_rf (dir);
 }

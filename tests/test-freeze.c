@@ -7,6 +7,7 @@
 #include "ss-error.h"
 #include "ss-freeze.h"
 #include "ss-loss.h"
+#include "ss-test-util.h"
 #include "ss-train.h"
 
 /* Layer freezing (core/ss-freeze.c): the rule on synthetic entropy series, the freezing units
@@ -319,22 +320,6 @@ test_freezer_update (void)
 /* ------------------------------------------------------------------------------------------ */
 /* Frozen units in training                                                                   */
 
-static SsDataset *
-train_subset (gsize n)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  g_autoptr(SsDataset) full = ss_dataset_load (spec, TRUE, &error);
-  g_autofree guint32 *idx = g_new (guint32, n);
-
-  g_assert_no_error (error);
-  for (gsize i = 0; i < n; i++)
-    idx[i] = (guint32) i;
-  return ss_dataset_subset (full, idx, n);
-}
-
 /* Every tensor of the state_dict (trainable or not), concatenated. Transfer full. */
 static GArray *
 snapshot (SsNet *net)
@@ -385,7 +370,7 @@ freeze_conv2_after_first (SsNet                 *net,
 static void
 test_frozen_unit_stays (void)
 {
-  g_autoptr(SsDataset) train = train_subset (256);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
   g_autoptr(SsNet) net = new_net ("fmnist-vgg", 1, 28, 5);
   const SsArch *arch = ss_net_get_arch (net);
   FreezeAfterFirst ff = { 0 };
@@ -457,7 +442,7 @@ static void
 test_backward_skip (void)
 {
   static const char *const convs[] = { "conv1", "conv2", "conv3" };
-  g_autoptr(SsDataset) train = train_subset (32);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 32);
   g_autofree float *x = g_new (float, 32 * 784);   /* (B, 1, 28, 28) */
   g_autofree guint8 *y = g_new (guint8, 32);
   g_autofree guint32 *idx = g_new (guint32, 32);

@@ -7,31 +7,12 @@
 #include "ss-error.h"
 #include "ss-model-file.h"
 #include "ss-observer.h"
+#include "ss-test-util.h"
 
 /* The training observer (core/ss-observer.c): its numbers are ss_profile_compute's on the same
  * samples, it leaves training bit for bit as it was, its observations reach subscribers and
  * outlive the network, and the freezing it drives follows the rule.
  * Legend: N probe samples, B batch. */
-
-static SsDataset *
-load_split (gboolean train,
-            gsize    n)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  g_autoptr(SsDataset) full = ss_dataset_load (spec, train, &error);
-  g_autofree guint32 *idx = NULL;
-
-  g_assert_no_error (error);
-  if (n == 0)
-    return g_steal_pointer (&full);
-  idx = g_new (guint32, n);
-  for (gsize i = 0; i < n; i++)
-    idx[i] = (guint32) i;
-  return ss_dataset_subset (full, idx, n);
-}
 
 static SsNet *
 new_fmnist_vgg (guint64 seed)
@@ -78,7 +59,7 @@ test_observer_equals_profile (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (SS_SOURCE_DATADIR, "fmnist-vgg.safetensors", NULL);
   g_autoptr(SsNet) net = ss_model_load (path, NULL, &error);
-  g_autoptr(SsDataset) train = load_split (TRUE, 0);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 0);
 
   g_test_summary ("On the shipped model, the observer's per-layer saliency AME (mean, sd, valid "
                   "maps), I(X;T) and I(T;Y) equal ss_profile_compute's on the same 20 training "
@@ -177,8 +158,8 @@ training_state (SsNet *net)
 static void
 test_observer_does_not_perturb (void)
 {
-  g_autoptr(SsDataset) train = load_split (TRUE, 200);
-  g_autoptr(SsDataset) test = load_split (FALSE, 100);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 200);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 100);
   g_autoptr(SsNet) plain = new_fmnist_vgg (11);
   g_autoptr(SsNet) observed = new_fmnist_vgg (11);
   g_autoptr(GPtrArray) seen = observation_list ();
@@ -259,7 +240,7 @@ count_destroy (gpointer user_data)
 static void
 test_observation_outlives_net (void)
 {
-  g_autoptr(SsDataset) train = load_split (TRUE, 100);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 100);
   g_autoptr(GPtrArray) seen = observation_list ();
   g_autoptr(GError) error = NULL;
   SsNet *net = new_fmnist_vgg (2);
@@ -308,7 +289,7 @@ test_observation_outlives_net (void)
 static void
 test_observer_freezes_by_rule (void)
 {
-  g_autoptr(SsDataset) train = load_split (TRUE, 256);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
   g_autoptr(SsNet) net = new_fmnist_vgg (5);
   g_autoptr(GPtrArray) seen = observation_list ();
   g_autoptr(SsObserver) obs = NULL;
@@ -377,7 +358,7 @@ test_observer_freezes_by_rule (void)
 static void
 test_observer_errors (void)
 {
-  g_autoptr(SsDataset) train = load_split (TRUE, 10);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 10);
   g_autoptr(SsNet) net = new_fmnist_vgg (1);
   g_autoptr(SsArch) arch = ss_arch_new_builtin ("resnet20", 3, 32, 32, 10, NULL);
   g_autoptr(SsNet) other = ss_net_new (arch, 1);

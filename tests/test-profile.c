@@ -8,33 +8,11 @@
 #include "ss-mi.h"
 #include "ss-model-file.h"
 #include "ss-profile.h"
+#include "ss-test-util.h"
 
 /* The layer profile and information plane (core/ss-profile.c) recomputed here from their parts
  * (Grad-CAM maps, AME, pooled MI) on the shipped model, and its errors.
  * Legend: N samples, (h, w) a layer's map. */
-
-static SsDataset *
-load_test_set (void)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  SsDataset *ds = ss_dataset_load (spec, FALSE, &error);
-  g_assert_no_error (error);
-  return ds;
-}
-
-static SsNet *
-load_shipped (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (SS_SOURCE_DATADIR, "fmnist-vgg.safetensors", NULL);
-  SsNet *net = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  ss_net_set_n_threads (net, 2);
-  return net;
-}
 
 /* The same N samples the profile draws: a seeded shuffle of the whole set. */
 static float *
@@ -59,8 +37,8 @@ profile_samples (const SsDataset *ds,
 static void
 test_profile_recomputed (void)
 {
-  g_autoptr(SsDataset) ds = load_test_set ();
-  g_autoptr(SsNet) net = load_shipped ();
+  g_autoptr(SsDataset) ds = ss_test_load_fmnist (FALSE, 0);
+  g_autoptr(SsNet) net = ss_test_load_shipped ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) profile = NULL;
   g_autoptr(SsGradcam) gc = NULL;
@@ -157,8 +135,8 @@ test_profile_recomputed (void)
 static void
 test_profile_errors (void)
 {
-  g_autoptr(SsDataset) ds = load_test_set ();
-  g_autoptr(SsNet) net = load_shipped ();
+  g_autoptr(SsDataset) ds = ss_test_load_fmnist (FALSE, 0);
+  g_autoptr(SsNet) net = ss_test_load_shipped ();
   g_autoptr(GError) error = NULL;
   g_autoptr(SsArch) arch = ss_arch_new_builtin ("resnet20", 3, 32, 32, 10, NULL);
   g_autoptr(SsNet) other = ss_net_new (arch, 1);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
@@ -11,27 +10,6 @@
 
 /* supersign-cli surgery, prune-layers and bench --pruned end to end: the built binary (SS_CLI)
  * run as a user would. */
-
-/* Runs the CLI with the NULL-terminated args; returns the exit status, the outputs in out and
- * err (g_free). */
-static int
-run_cli (char       **out,
-         char       **err,
-         const char *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
 
 static JsonObject *
 parse_object (JsonParser *parser,
@@ -62,7 +40,7 @@ test_surgery (void)
 
   g_test_summary ("surgery --remove-layer saves a smaller model that loads; an impossible "
                   "removal says why; without it, surgery lists the channel groups.");
-  g_assert_cmpint (run_cli (&out, &err, remove), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, remove), ==, 0);
   root = parse_object (parser, out);
   g_assert_cmpint (json_object_get_int_member (root, "params_before"), ==, 468202);
   g_assert_cmpint (json_object_get_int_member (root, "params_after"), ==, 431146);
@@ -72,15 +50,11 @@ test_surgery (void)
   loaded = ss_model_load (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ss_arch_find_node (ss_net_get_arch (loaded), "conv3"), ==, -1);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&out, &err, tied), ==, 1);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, tied), ==, 1);
   g_assert_nonnull (strstr (err, "layer2.0.add"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run_cli (&out, &err, groups), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, groups), ==, 0);
   g_assert_nonnull (strstr (out, "12 channel groups"));
   g_assert_nonnull (strstr (out, "written by: conv1 layer1.0.conv2 layer1.1.conv2 "
                                  "layer1.2.conv2\n"));
@@ -92,9 +66,7 @@ test_prune_layers (void)
 {
   g_autofree char *dir = ss_test_make_tmp_dir ("prune-cli-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "final.safetensors", NULL);
-  const char *data_dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", data_dir ? data_dir
-                                       : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
+  g_autofree char *spec = ss_test_fmnist_spec ();
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
@@ -108,7 +80,7 @@ test_prune_layers (void)
 
   g_test_summary ("prune-layers trains, removes layers, prints each step's counts and saves "
                   "the final model, which loads with those counts.");
-  g_assert_cmpint (run_cli (&out, &err, args), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, args), ==, 0);
   root = parse_object (parser, out);
   g_assert_true (json_object_get_boolean_member (root, "completed"));
   g_assert_nonnull (json_object_get_string_member (root, "stop_reason"));
@@ -140,7 +112,7 @@ test_bench_pruned (void)
 
   g_test_summary ("bench --pruned times fmnist-vgg beside its half-width copy: MAC ratio "
                   "18691840 / 4830720.");
-  g_assert_cmpint (run_cli (&out, &err, args), ==, 0);
+  g_assert_cmpint (ss_test_run_cli_argv (&out, &err, args), ==, 0);
   root = parse_object (parser, out);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (root, "mac_ratio"),
                                   18691840.0 / 4830720.0, 1e-9);

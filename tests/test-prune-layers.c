@@ -6,6 +6,7 @@
 
 #include "ss-error.h"
 #include "ss-prune-layers.h"
+#include "ss-test-util.h"
 
 /* Greedy semiotic layer removal (ss-prune-layers.c): the candidate rule on synthetic entropies,
  * and the job on a small slice of Fashion-MNIST. Legend: N samples. */
@@ -51,24 +52,6 @@ test_choose (gconstpointer data)
     g_assert_cmpint (cand[i], ==, cc->candidates[i]);
   g_assert_cmpint (ss_prune_layers_choose (cc->n, cc->entropy, cc->params, cc->allowed, NULL),
                    ==, cc->chosen);
-}
-
-static SsDataset *
-fashion_mnist_slice (gboolean train,
-                     gsize    n)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  g_autoptr(SsDataset) ds = ss_dataset_load (spec, train, &error);
-  g_autofree guint32 *idx = g_new (guint32, n);
-
-  /* Not a skip: the quick start installs the data set, and a skipped test passes silently. */
-  g_assert_no_error (error);
-  for (gsize i = 0; i < n; i++)
-    idx[i] = (guint32) i;
-  return ss_dataset_subset (ds, idx, n);
 }
 
 static SsNet *
@@ -197,8 +180,8 @@ static void
 test_job_removes (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SsDataset) train = fashion_mnist_slice (TRUE, 256);
-  g_autoptr(SsDataset) test = fashion_mnist_slice (FALSE, 200);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 200);
   g_autoptr(SsPruneLayersJob) job = NULL;
   SsPruneLayersConfig config;
   Seen seen = { 0 };
@@ -239,8 +222,8 @@ static void
 test_job_rejects (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SsDataset) train = fashion_mnist_slice (TRUE, 256);
-  g_autoptr(SsDataset) test = fashion_mnist_slice (FALSE, 200);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 200);
   g_autoptr(SsPruneLayersJob) job = NULL;
   g_autoptr(SsNet) net = fmnist_vgg ();
   SsPruneLayersConfig config;
@@ -275,8 +258,8 @@ static void
 test_job_profile (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SsDataset) train = fashion_mnist_slice (TRUE, 256);
-  g_autoptr(SsDataset) test = fashion_mnist_slice (FALSE, 200);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 200);
   g_autoptr(SsPruneLayersJob) job = NULL;
   SsPruneLayersConfig config;
   Seen seen = { 0 };
@@ -311,8 +294,8 @@ static void
 test_job_cancel (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SsDataset) train = fashion_mnist_slice (TRUE, 256);
-  g_autoptr(SsDataset) test = fashion_mnist_slice (FALSE, 100);
+  g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 256);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 100);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(SsPruneLayersJob) job = NULL;
   SsPruneLayersConfig config;

@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-glib/json-glib.h>
 
@@ -14,34 +13,6 @@
 
 /* Iterative filter pruning by relevance (core/ss-relevance-prune.c) and supersign-cli
  * prune-filters run as a user would (SS_CLI).  Legend: O filters, I input channels, k kernel. */
-
-static SsNet *
-load_shipped (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (SS_SOURCE_DATADIR, "fmnist-vgg.safetensors", NULL);
-  SsNet *net = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  ss_net_set_n_threads (net, 2);
-  return net;
-}
-
-static SsDataset *
-load_fmnist (gboolean train,
-             guint    n)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  g_autoptr(SsDataset) all = ss_dataset_load (spec, train, &error);
-  g_autofree guint32 *idx = g_new (guint32, n);
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < n; i++)
-    idx[i] = i;
-  return ss_dataset_subset (all, idx, n);
-}
 
 static void
 collect_round (const SsRelevancePruneProgress *p,
@@ -69,9 +40,9 @@ compare_desc (gconstpointer a,
 static void
 test_prune_l1_rounds (void)
 {
-  g_autoptr(SsNet) net = load_shipped ();
+  g_autoptr(SsNet) net = ss_test_load_shipped ();
   g_autoptr(SsNet) pruned = NULL;
-  g_autoptr(SsDataset) test = load_fmnist (FALSE, 200);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 200);
   g_autoptr(GString) log = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   const char *const units[] = { "conv1", "conv2", "conv3", "conv4" };
@@ -196,41 +167,10 @@ test_prune_check (void)
 /* ---------------------------------------------------------------------------------------------
  * supersign-cli prune-filters */
 
-/* Runs the CLI with args; returns the exit status and the outputs (g_free). */
-static int
-run_cli (char      **out,
-         char      **err,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
-
-static char *
-fmnist_spec (void)
-{
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  return g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR, NULL);
-}
-
 static void
 test_cli_prune_errors (void)
 {
-  g_autofree char *data = fmnist_spec ();
+  g_autofree char *data = ss_test_fmnist_spec ();
   const struct { const char *opt, *value, *opt2, *value2; int status; const char *message; }
   cases[] = {
     { "--target", "40-32-64-64", NULL, NULL, 1, "“conv1” has 32 filters: it cannot keep 40" },
@@ -250,17 +190,17 @@ test_cli_prune_errors (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *out = NULL, *err = NULL;
-      const int status = run_cli (&out, &err, "prune-filters", "--data", data, "--subset", "300",
-                                  "--no-history", cases[i].opt, cases[i].value, cases[i].opt2,
-                                  cases[i].value2, NULL);
+      const int status = ss_test_run_cli (&out, &err, "prune-filters", "--data", data, "--subset",
+                                          "300", "--no-history", cases[i].opt, cases[i].value,
+                                          cases[i].opt2, cases[i].value2, NULL);
       g_test_message ("%s %s: %s", cases[i].opt, cases[i].value, err);
       g_assert_cmpint (status, ==, cases[i].status);
       g_assert_nonnull (strstr (err, cases[i].message));
     }
   {
     g_autofree char *out = NULL, *err = NULL;
-    g_assert_cmpint (run_cli (&out, &err, "prune-filters", "--data", data, "--no-history", NULL),
-                     ==, 2);
+    g_assert_cmpint (ss_test_run_cli (&out, &err, "prune-filters", "--data", data, "--no-history",
+                                      NULL), ==, 2);
     g_assert_nonnull (strstr (err, "give either --target"));
   }
 }
@@ -268,7 +208,7 @@ test_cli_prune_errors (void)
 static void
 test_cli_prune_run (void)
 {
-  g_autofree char *data = fmnist_spec ();
+  g_autofree char *data = ss_test_fmnist_spec ();
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *dir = ss_test_make_tmp_dir ("relevance-prune-XXXXXX");
   g_autofree char *model = g_build_filename (dir, "pruned.safetensors", NULL);
@@ -281,11 +221,11 @@ test_cli_prune_run (void)
   g_test_summary ("prune-filters by spatial MI on 300 training images: two rounds with one "
                   "fine-tuning epoch reach 24-24-48-48, report params, MACs, accuracy and "
                   "relevance time, and save a model that loads with that shape.");
-  g_assert_cmpint (run_cli (&out, &err, "prune-filters", "--data", data, "--subset", "300",
-                            "--test-subset", "200", "--criterion", "ame-mi", "--target",
-                            "24-24-48-48", "--rounds", "2", "--finetune-epochs", "1",
-                            "--threads", "2", "--no-history", "--out", model, "--json", NULL),
-                   ==, 0);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "prune-filters", "--data", data, "--subset", "300",
+                                    "--test-subset", "200", "--criterion", "ame-mi", "--target",
+                                    "24-24-48-48", "--rounds", "2", "--finetune-epochs", "1",
+                                    "--threads", "2", "--no-history", "--out", model, "--json",
+                                    NULL), ==, 0);
   json_parser_load_from_data (parser, out, -1, &error);
   g_assert_no_error (error);
   root = json_node_get_object (json_parser_get_root (parser));

@@ -440,9 +440,7 @@ static SsDataset *
 load_test_set (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
+  g_autofree char *spec = ss_test_fmnist_spec ();
   g_autoptr(SsDataset) all = ss_dataset_load (spec, FALSE, &error);
   guint32 idx[200];
 
@@ -450,17 +448,6 @@ load_test_set (void)
   for (guint32 i = 0; i < G_N_ELEMENTS (idx); i++)
     idx[i] = i * 37;
   return ss_dataset_subset (all, idx, G_N_ELEMENTS (idx));
-}
-
-static SsNet *
-load_shipped (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (SS_SOURCE_DATADIR, "fmnist-vgg.safetensors", NULL);
-  SsNet *net = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  ss_net_set_n_threads (net, 2);
-  return net;
 }
 
 static void
@@ -554,7 +541,7 @@ static void
 test_compute_shipped (void)
 {
   g_autoptr(SsDataset) ds = load_test_set ();
-  g_autoptr(SsNet) net = load_shipped ();
+  g_autoptr(SsNet) net = ss_test_load_shipped ();
   g_autoptr(GArray) rel = NULL, renyi = NULL;
   g_autoptr(GError) error = NULL;
   const char *const conv3[] = { "conv3", NULL };
@@ -609,7 +596,7 @@ static void
 test_compute_errors (void)
 {
   g_autoptr(SsDataset) ds = load_test_set ();
-  g_autoptr(SsNet) net = load_shipped ();
+  g_autoptr(SsNet) net = ss_test_load_shipped ();
   const char *const unknown[] = { "conv9", NULL };
   const char *const not_conv[] = { "bn1", NULL };
   SsRelevanceOptions opt;

@@ -5,23 +5,10 @@
 #include <string.h>
 
 #include "ss-error.h"
+#include "ss-test-util.h"
 #include "ss-train.h"
 
 /* Legend: N samples. */
-
-static SsDataset *
-load_fashion_mnist (gboolean train)
-{
-  g_autoptr(GError) error = NULL;
-  const char *dir = g_getenv ("SS_FASHION_MNIST_DIR");
-  g_autofree char *spec = g_strconcat ("fashion-mnist:", dir ? dir : SS_DEFAULT_FASHION_MNIST_DIR,
-                                       NULL);
-  SsDataset *ds = ss_dataset_load (spec, train, &error);
-  /* Not a skip: the quick start installs Debian's dataset-fashion-mnist, and a skipped
-   * accuracy test would pass silently. */
-  g_assert_no_error (error);
-  return ds;
-}
 
 static SsDataset *
 first_samples (const SsDataset *ds,
@@ -68,8 +55,8 @@ count_epochs (const SsTrainProgress *p,
 static void
 test_train_subset_accuracy (void)
 {
-  g_autoptr(SsDataset) full = load_fashion_mnist (TRUE);
-  g_autoptr(SsDataset) test = load_fashion_mnist (FALSE);
+  g_autoptr(SsDataset) full = ss_test_load_fmnist (TRUE, 0);
+  g_autoptr(SsDataset) test = ss_test_load_fmnist (FALSE, 0);
   g_autoptr(SsDataset) train = first_samples (full, 5000);
   g_autoptr(SsNet) net = new_fmnist_vgg (1);
   g_autoptr(GError) error = NULL;
@@ -97,7 +84,7 @@ test_train_subset_accuracy (void)
 static void
 test_train_deterministic (void)
 {
-  g_autoptr(SsDataset) full = load_fashion_mnist (TRUE);
+  g_autoptr(SsDataset) full = ss_test_load_fmnist (TRUE, 0);
   g_autoptr(SsDataset) train = first_samples (full, 300);
   g_autoptr(SsNet) a = new_fmnist_vgg (7);
   g_autoptr(SsNet) b = new_fmnist_vgg (7);
@@ -128,7 +115,7 @@ test_train_deterministic (void)
 static void
 test_train_diverges (void)
 {
-  g_autoptr(SsDataset) full = load_fashion_mnist (TRUE);
+  g_autoptr(SsDataset) full = ss_test_load_fmnist (TRUE, 0);
   g_autoptr(SsDataset) train = first_samples (full, 2000);
   g_autoptr(SsNet) net = new_fmnist_vgg (3);
   g_autoptr(GError) error = NULL;
@@ -163,7 +150,7 @@ cancel_after (const SsTrainProgress *p,
 static void
 test_train_cancel (void)
 {
-  g_autoptr(SsDataset) full = load_fashion_mnist (TRUE);
+  g_autoptr(SsDataset) full = ss_test_load_fmnist (TRUE, 0);
   g_autoptr(SsDataset) train = first_samples (full, 1000);
   g_autoptr(SsNet) net = new_fmnist_vgg (4);
   g_autoptr(SsNet) ref = new_fmnist_vgg (4);
@@ -194,7 +181,7 @@ test_train_cancel (void)
 static void
 test_train_bad_config (void)
 {
-  g_autoptr(SsDataset) full = load_fashion_mnist (FALSE);
+  g_autoptr(SsDataset) full = ss_test_load_fmnist (FALSE, 0);
   g_autoptr(SsArch) arch = ss_arch_new_builtin ("resnet20", 3, 32, 32, 10, NULL);
   g_autoptr(SsNet) net = ss_net_new (arch, 1);
   g_autoptr(GError) error = NULL;

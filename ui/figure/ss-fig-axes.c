@@ -728,3 +728,52 @@ ss_fig_title (cairo_t          *cr,
                       0.0);
   return h + 2 * TEXT_GAP * style->font_size;
 }
+
+void
+ss_fig_plot_layout (cairo_t                *cr,
+                    const SsFigStyle       *style,
+                    double                  width,
+                    double                  height,
+                    double                  top,
+                    const SsFigLegendEntry *entries,
+                    int                     n,
+                    const char             *x_label,
+                    const char             *y_label,
+                    SsFigPlotLayout        *lay)
+{
+  double pad = style->padding, legend_w = 0.0, legend_h = 0.0, row_h, x_space;
+
+  lay->legend_rows = 1;
+  if (n > 0)
+    {
+      ss_fig_legend_size (cr, style, entries, 1, 1, &legend_w, &row_h);
+      lay->legend_rows = MAX (1, (int) ((height - top - pad) / row_h));
+      ss_fig_legend_size (cr, style, entries, n, lay->legend_rows, &legend_w, &legend_h);
+    }
+  lay->legend_x = width - pad - legend_w;
+  lay->legend_y = top + 0.5 * style->font_size;
+
+  lay->frame.top = top + 0.5 * style->font_size;
+  lay->frame.left = ss_fig_y_axis_left (cr, style, &lay->y_ticks, y_label, pad, &lay->y_label_x);
+  x_space = ss_fig_x_axis_height (cr, style, TRUE, x_label, &lay->x_label_dy);
+  lay->frame.bottom = MAX (height - pad - x_space, lay->frame.top + 1.0);
+  /* Half a tick label of room on the right, for the last x tick's label. */
+  lay->frame.right = MAX (lay->legend_x - (n > 0 ? 1.0 : 0.5) * style->font_size,
+                          lay->frame.left + 1.0);
+  lay->frame.x_lo = lay->x_ticks.lo;
+  lay->frame.x_hi = lay->x_ticks.hi;
+  lay->frame.y_lo = lay->y_ticks.lo;
+  lay->frame.y_hi = lay->y_ticks.hi;
+}
+
+void
+ss_fig_plot_draw_axes (cairo_t               *cr,
+                       const SsFigStyle      *style,
+                       const SsFigPlotLayout *lay,
+                       const char            *x_label,
+                       const char            *y_label)
+{
+  ss_fig_draw_y_axis (cr, style, &lay->frame, &lay->y_ticks, y_label, lay->y_label_x);
+  ss_fig_draw_x_axis (cr, style, &lay->frame, &lay->x_ticks, x_label,
+                      lay->frame.bottom + lay->x_label_dy);
+}

@@ -148,6 +148,28 @@ void   ss_fig_legend_size  (cairo_t *cr, const SsFigStyle *style, const SsFigLeg
 void   ss_fig_legend_draw  (cairo_t *cr, const SsFigStyle *style, const SsFigLegendEntry *entries,
                             int n, int max_rows, double x, double y);
 
+/* ---- A plot with its legend on the right ---- */
+
+/* The layout of a plot with x and y axes and a legend down its right side, in as many columns
+ * as its rows need (curves, information plane). */
+typedef struct {
+  SsFigFrame frame;
+  SsFigTicks x_ticks, y_ticks;
+  double     y_label_x, x_label_dy;
+  double     legend_x, legend_y;
+  int        legend_rows;
+} SsFigPlotLayout;
+
+/* Places the legend of n entries, the frame and the axis labels (markup, may be NULL) of lay in
+ * width × height, below a title ending at top; the figure sets lay->x_ticks and lay->y_ticks
+ * first. */
+void   ss_fig_plot_layout     (cairo_t *cr, const SsFigStyle *style, double width, double height,
+                               double top, const SsFigLegendEntry *entries, int n,
+                               const char *x_label, const char *y_label, SsFigPlotLayout *lay);
+/* Draws lay's y and x axes with those labels. */
+void   ss_fig_plot_draw_axes  (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay,
+                               const char *x_label, const char *y_label);
+
 /* A cairo context on a 1 × 1 scratch surface, for hit tests that redo a layout without a
  * drawing surface.  Returns: (transfer full): free with cairo_destroy. */
 cairo_t *ss_fig_measure_context_new (void);

@@ -28,15 +28,8 @@ struct _SsFigCurves {
   char   *x_label;  /* owned markup, may be NULL */
   char   *y_label;  /* owned markup, may be NULL */
   double  y_lo, y_hi;
+  gboolean x_integer;
 };
-
-typedef struct {
-  SsFigFrame frame;
-  SsFigTicks x_ticks, y_ticks;
-  double     y_label_x, x_label_dy;
-  double     legend_x, legend_y;
-  int        legend_rows;
-} CvLayout;
 
 /* Series of at most this many points show a marker at every point; longer ones only where a
  * point has no drawn neighbour. */
@@ -264,6 +257,15 @@ ss_fig_curves_set_y_range (SsFigCurves *fig,
   fig->y_hi = hi;
 }
 
+void
+ss_fig_curves_set_x_integer (SsFigCurves *fig,
+                             gboolean     integer)
+{
+  g_return_if_fail (fig != NULL);
+
+  fig->x_integer = integer;
+}
+
 int
 ss_fig_curves_get_n_series (const SsFigCurves *fig)
 {
@@ -368,6 +370,28 @@ widen (double *lo,
   *hi = MAX (*hi, v);
 }
 
+/* Makes ticks integers (ss_fig_curves_set_x_integer). Steps of 1, 2, 5 × 10^k from 1 up give
+ * integer ticks already. */
+static void
+integer_ticks (SsFigTicks *t)
+{
+  double lo = ceil (t->lo), hi = floor (t->hi);
+
+  if (t->step >= 1.0)
+    return;
+  if (hi - lo < 1.0)
+    {
+      lo = floor (t->lo);
+      hi = MAX (ceil (t->hi), lo + 1.0);
+    }
+  t->step = 1.0;
+  t->n = 0;
+  for (double v = lo; v <= hi && t->n < SS_FIG_MAX_TICKS; v += 1.0)
+    t->values[t->n++] = v;
+  t->lo = MIN (t->lo, lo);
+  t->hi = MAX (t->hi, t->values[t->n - 1]);
+}
+
 static void
 cv_layout (const SsFigCurves      *fig,
            cairo_t                *cr,
@@ -375,9 +399,9 @@ cv_layout (const SsFigCurves      *fig,
            double                  height,
            const SsFigStyle       *style,
            const SsFigLegendEntry *entries,
-           CvLayout               *lay)
+           SsFigPlotLayout        *lay)
 {
-  double pad = style->padding, top = pad, legend_w = 0.0, legend_h = 0.0, row_h, x_space;
+  double top = style->padding;
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
   int n = (int) fig->series->len;
 
@@ -400,31 +424,12 @@ cv_layout (const SsFigCurves      *fig,
   if (!isnan (fig->y_hi))
     y_hi = fig->y_hi;
   ss_fig_data_ticks (x_lo, x_hi, 0.03, 0.03, 7, &lay->x_ticks);
+  if (fig->x_integer)
+    integer_ticks (&lay->x_ticks);
   /* A range the caller fixed is kept as given; only the data's own ends get a margin. */
   ss_fig_data_ticks (y_lo, y_hi, isnan (fig->y_lo) ? 0.05 : 0.0, isnan (fig->y_hi) ? 0.05 : 0.0,
                      6, &lay->y_ticks);
-
-  lay->legend_rows = 1;
-  if (n > 0)
-    {
-      ss_fig_legend_size (cr, style, entries, 1, 1, &legend_w, &row_h);
-      lay->legend_rows = MAX (1, (int) ((height - top - pad) / row_h));
-      ss_fig_legend_size (cr, style, entries, n, lay->legend_rows, &legend_w, &legend_h);
-    }
-  lay->legend_x = width - pad - legend_w;
-  lay->legend_y = top + 0.5 * style->font_size;
-
-  lay->frame.top = top + 0.5 * style->font_size;
-  lay->frame.left = ss_fig_y_axis_left (cr, style, &lay->y_ticks, fig->y_label, pad,
-                                        &lay->y_label_x);
-  x_space = ss_fig_x_axis_height (cr, style, TRUE, fig->x_label, &lay->x_label_dy);
-  lay->frame.bottom = MAX (height - pad - x_space, lay->frame.top + 1.0);
-  lay->frame.right = MAX (lay->legend_x - (n > 0 ? 1.0 : 0.5) * style->font_size,
-                          lay->frame.left + 1.0);
-  lay->frame.x_lo = lay->x_ticks.lo;
-  lay->frame.x_hi = lay->x_ticks.hi;
-  lay->frame.y_lo = lay->y_ticks.lo;
-  lay->frame.y_hi = lay->y_ticks.hi;
+  ss_fig_plot_layout (cr, style, width, height, top, entries, n, fig->x_label, fig->y_label, lay);
 }
 
 static gboolean
@@ -521,7 +526,7 @@ ss_fig_curves_draw (const SsFigCurves *fig,
 {
   g_autofree SsFigLegendEntry *entries = NULL;
   SsFigStyle storage;
-  CvLayout lay;
+  SsFigPlotLayout lay;
   int n;
 
   g_return_if_fail (fig != NULL && cr != NULL);
@@ -535,9 +540,7 @@ ss_fig_curves_draw (const SsFigCurves *fig,
   ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
   for (int i = 0; i < n; i++)
     draw_marks (cr, style, &lay.frame, series_at (fig, i), &entries[i].color);
-  ss_fig_draw_y_axis (cr, style, &lay.frame, &lay.y_ticks, fig->y_label, lay.y_label_x);
-  ss_fig_draw_x_axis (cr, style, &lay.frame, &lay.x_ticks, fig->x_label,
-                      lay.frame.bottom + lay.x_label_dy);
+  ss_fig_plot_draw_axes (cr, style, &lay, fig->x_label, fig->y_label);
 
   cairo_save (cr);
   cairo_rectangle (cr, lay.frame.left - style->marker_size, lay.frame.top - style->marker_size,
@@ -561,6 +564,26 @@ ss_fig_curves_draw (const SsFigCurves *fig,
   cairo_restore (cr);
 }
 
+/* The layout of width × height without drawing it. */
+static void
+measure_layout (const SsFigCurves *fig,
+                double             width,
+                double             height,
+                const SsFigStyle  *style,
+                SsFigPlotLayout   *lay)
+{
+  g_autofree SsFigLegendEntry *entries = NULL;
+  SsFigStyle storage;
+  cairo_t *cr;
+
+  style = ss_fig_style_resolve (style, &storage);
+  entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
+  legend_entries (fig, entries);
+  cr = ss_fig_measure_context_new ();
+  cv_layout (fig, cr, width, height, style, entries, lay);
+  cairo_destroy (cr);
+}
+
 void
 ss_fig_curves_get_frame (const SsFigCurves *fig,
                          double             width,
@@ -568,20 +591,27 @@ ss_fig_curves_get_frame (const SsFigCurves *fig,
                          const SsFigStyle  *style,
                          SsFigFrame        *frame)
 {
-  g_autofree SsFigLegendEntry *entries = NULL;
-  SsFigStyle storage;
-  CvLayout lay;
-  cairo_t *cr;
+  SsFigPlotLayout lay;
 
   g_return_if_fail (fig != NULL && frame != NULL);
 
-  style = ss_fig_style_resolve (style, &storage);
-  entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
-  legend_entries (fig, entries);
-  cr = ss_fig_measure_context_new ();
-  cv_layout (fig, cr, width, height, style, entries, &lay);
-  cairo_destroy (cr);
+  measure_layout (fig, width, height, style, &lay);
   *frame = lay.frame;
+}
+
+void
+ss_fig_curves_get_x_ticks (const SsFigCurves *fig,
+                           double             width,
+                           double             height,
+                           const SsFigStyle  *style,
+                           SsFigTicks        *ticks)
+{
+  SsFigPlotLayout lay;
+
+  g_return_if_fail (fig != NULL && ticks != NULL);
+
+  measure_layout (fig, width, height, style, &lay);
+  *ticks = lay.x_ticks;
 }
 
 int

@@ -56,6 +56,10 @@ void         ss_fig_curves_set_x_label  (SsFigCurves *fig, const char *label);
 void         ss_fig_curves_set_y_label  (SsFigCurves *fig, const char *label);
 /* The y range; NaN for either end (the default) takes it from the data. */
 void         ss_fig_curves_set_y_range  (SsFigCurves *fig, double lo, double hi);
+/* Integer x ticks only (epochs, steps, rounds: default FALSE): a tick step below 1 becomes 1,
+ * and when fewer than two integers fall in the axis range it widens to the integers around
+ * it (one epoch at 1 gets the ticks 0, 1, 2). */
+void         ss_fig_curves_set_x_integer (SsFigCurves *fig, gboolean integer);
 
 int          ss_fig_curves_get_n_series (const SsFigCurves *fig);
 int          ss_fig_curves_get_n_points (const SsFigCurves *fig, int series);
@@ -83,6 +87,9 @@ int          ss_fig_curves_hit          (const SsFigCurves *fig, double width, d
 /* The plot area of the width × height layout (data ↔ user units, ss_fig_frame_x/_y). */
 void         ss_fig_curves_get_frame    (const SsFigCurves *fig, double width, double height,
                                          const SsFigStyle *style, SsFigFrame *frame);
+/* The x axis's ticks in that layout. */
+void         ss_fig_curves_get_x_ticks  (const SsFigCurves *fig, double width, double height,
+                                         const SsFigStyle *style, SsFigTicks *ticks);
 
 /* out[i] = in[i] smoothed with weight as described above, for n values; out may equal in. */
 void         ss_fig_smooth_ema          (double *out, const double *in, int n, double weight);

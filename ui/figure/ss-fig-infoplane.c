@@ -17,6 +17,7 @@ typedef struct {
 typedef struct {
   char   *name;    /* owned */
   GArray *points;  /* of IpPoint, owned */
+  IpPoint ref;     /* the reference point (epoch -1); NaN when there is none */
 } IpLayer;
 
 struct _SsFigInfoplane {
@@ -24,18 +25,12 @@ struct _SsFigInfoplane {
   char   *title;   /* owned, may be NULL */
 };
 
-typedef struct {
-  SsFigFrame frame;
-  SsFigTicks x_ticks, y_ticks;
-  double     y_label_x, x_label_dy;
-  double     legend_x, legend_y;
-  int        legend_rows;
-} IpLayout;
-
 #define X_LABEL "<i>I</i>(<i>X</i>; <i>T</i>) [bits]"
 #define Y_LABEL "<i>I</i>(<i>T</i>; <i>Y</i>) [bits]"
 /* Earlier epochs' markers, relative to the emphasised last one. */
 #define SMALL_MARKER 0.55
+/* Opacity of a reference point's fill. */
+#define REF_ALPHA 0.3
 
 static void
 ip_layer_clear (gpointer data)
@@ -77,8 +72,8 @@ int
 ss_fig_infoplane_add_layer (SsFigInfoplane *fig,
                             const char     *name)
 {
-  IpLayer layer = { g_strdup (name != NULL ? name : ""), g_array_new (FALSE, FALSE,
-                                                                      sizeof (IpPoint)) };
+  IpLayer layer = { g_strdup (name != NULL ? name : ""),
+                    g_array_new (FALSE, FALSE, sizeof (IpPoint)), { -1, NAN, NAN } };
 
   g_return_val_if_fail (fig != NULL, -1);
 
@@ -99,6 +94,43 @@ ss_fig_infoplane_add_point (SsFigInfoplane *fig,
   g_return_if_fail (layer >= 0 && layer < (int) fig->layers->len);
 
   g_array_append_val (layer_at (fig, layer)->points, p);
+}
+
+void
+ss_fig_infoplane_set_reference (SsFigInfoplane *fig,
+                                int             layer,
+                                double          i_xt,
+                                double          i_ty)
+{
+  g_return_if_fail (fig != NULL);
+  g_return_if_fail (layer >= 0 && layer < (int) fig->layers->len);
+
+  g_array_index (fig->layers, IpLayer, layer).ref = (IpPoint) { -1, i_xt, i_ty };
+}
+
+static gboolean
+has_reference (const IpLayer *layer)
+{
+  return isfinite (layer->ref.x) && isfinite (layer->ref.y);
+}
+
+gboolean
+ss_fig_infoplane_get_reference (const SsFigInfoplane *fig,
+                                int                   layer,
+                                double               *i_xt,
+                                double               *i_ty)
+{
+  const IpLayer *l;
+
+  g_return_val_if_fail (fig != NULL, FALSE);
+  g_return_val_if_fail (layer >= 0 && layer < (int) fig->layers->len, FALSE);
+
+  l = layer_at (fig, layer);
+  if (i_xt != NULL)
+    *i_xt = l->ref.x;
+  if (i_ty != NULL)
+    *i_ty = l->ref.y;
+  return has_reference (l);
 }
 
 void
@@ -183,18 +215,18 @@ ip_layout (const SsFigInfoplane   *fig,
            double                  height,
            const SsFigStyle       *style,
            const SsFigLegendEntry *entries,
-           IpLayout               *lay)
+           SsFigPlotLayout        *lay)
 {
-  double pad = style->padding, top = pad, x_hi = 0.0, y_hi = 0.0, legend_w = 0.0;
-  double legend_h = 0.0, row_h, x_space;
+  double top = style->padding, x_hi = 0.0, y_hi = 0.0;
   int n = (int) fig->layers->len;
 
   memset (lay, 0, sizeof *lay);
   top += ss_fig_title (cr, style, fig->title, width, top, FALSE);
   for (int i = 0; i < n; i++)
-    for (guint k = 0; k < layer_at (fig, i)->points->len; k++)
+    for (guint k = 0; k <= layer_at (fig, i)->points->len; k++)
       {
-        const IpPoint *p = &g_array_index (layer_at (fig, i)->points, IpPoint, k);
+        const IpLayer *l = layer_at (fig, i);
+        const IpPoint *p = k < l->points->len ? &g_array_index (l->points, IpPoint, k) : &l->ref;
         if (isfinite (p->x))
           x_hi = MAX (x_hi, p->x);
         if (isfinite (p->y))
@@ -202,30 +234,7 @@ ip_layout (const SsFigInfoplane   *fig,
       }
   ss_fig_data_ticks (0.0, x_hi, 0.0, 0.05, 6, &lay->x_ticks);
   ss_fig_data_ticks (0.0, y_hi, 0.0, 0.05, 6, &lay->y_ticks);
-
-  /* The legend runs down the right side in as many columns as its rows need. */
-  lay->legend_rows = 1;
-  if (n > 0)
-    {
-      ss_fig_legend_size (cr, style, entries, 1, 1, &legend_w, &row_h);
-      lay->legend_rows = MAX (1, (int) ((height - top - pad) / row_h));
-      ss_fig_legend_size (cr, style, entries, n, lay->legend_rows, &legend_w, &legend_h);
-    }
-  lay->legend_x = width - pad - legend_w;
-  lay->legend_y = top + 0.5 * style->font_size;
-
-  lay->frame.top = top + 0.5 * style->font_size;
-  lay->frame.left = ss_fig_y_axis_left (cr, style, &lay->y_ticks, Y_LABEL, pad,
-                                        &lay->y_label_x);
-  x_space = ss_fig_x_axis_height (cr, style, TRUE, X_LABEL, &lay->x_label_dy);
-  lay->frame.bottom = MAX (height - pad - x_space, lay->frame.top + 1.0);
-  /* Half a tick label of room on the right, for the last x tick's label. */
-  lay->frame.right = MAX (lay->legend_x - (n > 0 ? 1.0 : 0.5) * style->font_size,
-                          lay->frame.left + 1.0);
-  lay->frame.x_lo = lay->x_ticks.lo;
-  lay->frame.x_hi = lay->x_ticks.hi;
-  lay->frame.y_lo = lay->y_ticks.lo;
-  lay->frame.y_hi = lay->y_ticks.hi;
+  ss_fig_plot_layout (cr, style, width, height, top, entries, n, X_LABEL, Y_LABEL, lay);
 }
 
 static void
@@ -242,6 +251,14 @@ draw_layer (cairo_t          *cr,
 
   ss_fig_palette_color (index, &color);
   cairo_save (cr);
+  if (has_reference (layer))
+    {
+      SsFigRgba faint = color;
+      faint.a *= REF_ALPHA;
+      ss_fig_draw_marker (cr, style, marker, ss_fig_frame_x (frame, layer->ref.x),
+                          ss_fig_frame_y (frame, layer->ref.y), style->marker_size, &faint,
+                          TRUE);
+    }
   cairo_set_line_width (cr, style->line_width);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   ss_fig_set_color (cr, &color);
@@ -283,7 +300,7 @@ ss_fig_infoplane_draw (const SsFigInfoplane *fig,
 {
   g_autofree SsFigLegendEntry *entries = NULL;
   SsFigStyle storage;
-  IpLayout lay;
+  SsFigPlotLayout lay;
   int n;
 
   g_return_if_fail (fig != NULL && cr != NULL);
@@ -295,9 +312,7 @@ ss_fig_infoplane_draw (const SsFigInfoplane *fig,
   ss_fig_draw_background (cr, style, width, height);
   ip_layout (fig, cr, width, height, style, entries, &lay);
   ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
-  ss_fig_draw_y_axis (cr, style, &lay.frame, &lay.y_ticks, Y_LABEL, lay.y_label_x);
-  ss_fig_draw_x_axis (cr, style, &lay.frame, &lay.x_ticks, X_LABEL,
-                      lay.frame.bottom + lay.x_label_dy);
+  ss_fig_plot_draw_axes (cr, style, &lay, X_LABEL, Y_LABEL);
   /* Every layer's lines first, then every layer's markers would hide deep layers' points
    * under shallow layers' lines; layer by layer keeps each trajectory readable. */
   for (int i = 0; i < n; i++)
@@ -315,7 +330,7 @@ ss_fig_infoplane_get_frame (const SsFigInfoplane *fig,
 {
   g_autofree SsFigLegendEntry *entries = NULL;
   SsFigStyle storage;
-  IpLayout lay;
+  SsFigPlotLayout lay;
   cairo_t *cr;
 
   g_return_if_fail (fig != NULL && frame != NULL);
@@ -352,13 +367,16 @@ ss_fig_infoplane_hit (const SsFigInfoplane *fig,
   radius = MAX (1.5 * style->marker_size, 6.0);
   best = radius * radius;
   for (guint i = 0; i < fig->layers->len; i++)
-    for (guint k = 0; k < layer_at (fig, (int) i)->points->len; k++)
+    for (guint k = 0; k <= layer_at (fig, (int) i)->points->len; k++)
       {
-        const IpPoint *p = &g_array_index (layer_at (fig, (int) i)->points, IpPoint, k);
+        const IpLayer *l = layer_at (fig, (int) i);
+        /* The reference point last; drawn below the trajectory, it loses ties. */
+        const IpPoint *p = k < l->points->len ? &g_array_index (l->points, IpPoint, k) : &l->ref;
         double dx = ss_fig_frame_x (&frame, p->x) - x;
         double dy = ss_fig_frame_y (&frame, p->y) - y;
 
-        if (dx * dx + dy * dy <= best)   /* NaN compares false: undrawn points never hit */
+        /* NaN compares false: undrawn points never hit. */
+        if (dx * dx + dy * dy < best || (dx * dx + dy * dy == best && p != &l->ref))
           {
             best = dx * dx + dy * dy;
             best_layer = (int) i;
@@ -370,7 +388,9 @@ ss_fig_infoplane_hit (const SsFigInfoplane *fig,
   if (layer != NULL)
     *layer = best_layer;
   if (epoch != NULL)
-    *epoch = g_array_index (layer_at (fig, best_layer)->points, IpPoint, best_point).epoch;
+    *epoch = best_point < (int) layer_at (fig, best_layer)->points->len
+             ? g_array_index (layer_at (fig, best_layer)->points, IpPoint, best_point).epoch
+             : -1;
   return TRUE;
 }
 
@@ -385,10 +405,13 @@ ss_fig_infoplane_csv (const SsFigInfoplane *fig,
     {
       const IpLayer *l = layer_at (fig, (int) i);
 
-      for (guint k = 0; k < l->points->len; k++)
+      for (guint k = 0; k <= l->points->len; k++)
         {
-          const IpPoint *p = &g_array_index (l->points, IpPoint, k);
+          const IpPoint *p = k < l->points->len ? &g_array_index (l->points, IpPoint, k)
+                                                : &l->ref;
 
+          if (k == l->points->len && !has_reference (l))
+            break;
           g_string_append_printf (out, "%u,", i);
           ss_fig_csv_text (out, l->name, FALSE);
           g_string_append_printf (out, "%d,", p->epoch);

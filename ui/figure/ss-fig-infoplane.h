@@ -31,6 +31,14 @@ int             ss_fig_infoplane_add_layer    (SsFigInfoplane *fig, const char *
 void            ss_fig_infoplane_add_point    (SsFigInfoplane *fig, int layer, int epoch,
                                                double i_xt, double i_ty);
 void            ss_fig_infoplane_set_title    (SsFigInfoplane *fig, const char *title);
+/* A reference point for layer, e.g. the same layer with random weights: drawn as a faint marker
+ * of the layer's colour and shape with an outline, not joined to the trajectory.  The hit test
+ * reports it as epoch -1, the CSV as a row of epoch -1.  NaN coordinates remove it. */
+void            ss_fig_infoplane_set_reference (SsFigInfoplane *fig, int layer, double i_xt,
+                                                double i_ty);
+/* Whether layer has a reference point, and its coordinates (pointers may be NULL). */
+gboolean        ss_fig_infoplane_get_reference (const SsFigInfoplane *fig, int layer,
+                                                double *i_xt, double *i_ty);
 
 int             ss_fig_infoplane_get_n_layers (const SsFigInfoplane *fig);
 int             ss_fig_infoplane_get_n_points (const SsFigInfoplane *fig, int layer);
@@ -57,7 +65,8 @@ void            ss_fig_infoplane_get_frame    (const SsFigInfoplane *fig, double
                                                double height, const SsFigStyle *style,
                                                SsFigFrame *frame);
 
-/* CSV, one row per point in layer then epoch order, header
+/* CSV, one row per point in layer then epoch order (a layer's reference point after its
+ * trajectory, as epoch -1), header
  *   layer,name,epoch,i_xt,i_ty
  * written atomically. */
 gboolean        ss_fig_infoplane_write_csv    (const SsFigInfoplane *fig, const char *path,
