@@ -11,8 +11,8 @@
  *
  * Scratch layout, in this order (the 32-bit arrays first, so each is aligned):
  *   cc    (N + 1)   guint32  count-of-counts: cc[c] = bins holding c items
- *   keys  (N)       guint32  keys of some of one histogram's bins (duplicated, or big)
- *   bits  (⌈B²/32⌉) guint32  one bit per dense key: seen yet?              (SS_AME_HIST_DENSE)
+ *   keys  (N)       guint32  keys of some of one histogram's items        (SS_AME_HIST_DENSE)
+ *   bits  (⌈B²/32⌉) guint32  one bit per key: seen yet?                   (SS_AME_HIST_DENSE)
  *   marg  (B)       guint32  histogram of q for H0
  *   hist  (B²)      guint32  dense joint histogram, key a·B + b           (SS_AME_HIST_DENSE)
  *         (2·T)     guint32  or hash slots {key, count}, count 0 = empty  (SS_AME_HIST_HASH)
@@ -39,7 +39,7 @@ typedef struct {
   guint32        hash_mask;   /* T − 1 */
   int            hash_shift;  /* 32 − log2 T */
   guint32       *cc;          /* (N + 1) */
-  guint32       *keys;        /* (N) */
+  guint32       *keys;        /* (N), dense only */
   guint32       *bits;        /* (⌈B²/32⌉), dense only */
   guint32       *marg;        /* (B) */
   guint32       *hist;        /* (B²) or (2·T) */

@@ -19,7 +19,6 @@
  * smaller: a small map touches few of them, and a direct index beats probing. */
 #define DENSE_MAX_SLOTS  65536u
 
-
 void
 ss_ame_options_init (SsAmeOptions *opt)
 {
@@ -112,9 +111,10 @@ layout (SsAmeWork          *wk,
   if (mode == SS_AME_HIST_AUTO)
     mode = dense <= MAX (slots, DENSE_MAX_SLOTS) ? SS_AME_HIST_DENSE : SS_AME_HIST_HASH;
 
-  const guint64 hist_units = mode == SS_AME_HIST_DENSE ? dense : 2 * slots;
-  const guint64 bit_units = mode == SS_AME_HIST_DENSE ? (dense + 31) / 32 : 0;
-  const guint64 units32 = (n + 1) + n + bit_units + (guint64) bins + hist_units;
+  const gboolean is_dense = mode == SS_AME_HIST_DENSE;
+  const guint64 key_units = is_dense ? n : 0, bit_units = is_dense ? (dense + 31) / 32 : 0;
+  const guint64 hist_units = is_dense ? dense : 2 * slots;
+  const guint64 units32 = (n + 1) + key_units + bit_units + (guint64) bins + hist_units;
 
   *wk = (SsAmeWork) {
     .h = h, .w = w, .bins = bins, .mm = opt->miller_madow, .radius = opt->radius,
@@ -125,7 +125,7 @@ layout (SsAmeWork          *wk,
     {
       wk->cc = scratch;
       wk->keys = wk->cc + n + 1;
-      wk->bits = wk->keys + n;
+      wk->bits = wk->keys + key_units;
       wk->marg = wk->bits + bit_units;
       wk->hist = wk->marg + bins;
       wk->q = (guint16 *) (wk->hist + hist_units);
