@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ss-application.h"
+#include "ss-experiments-view.h"
 #include "ss-heatmap-panel.h"
 #include "ss-layers-view.h"
 #include "ss-train-view.h"
@@ -91,7 +92,10 @@ screenshot_tick (gpointer user_data)
     }
   if (!busy && self->train_epochs > 0)
     {
-      SsTrainView *train = SS_TRAIN_VIEW (ss_window_get_page (window, "experiments"));
+      SsExperimentsView *experiments =
+        SS_EXPERIMENTS_VIEW (ss_window_get_page (window, "experiments"));
+      SsTrainView *train = SS_TRAIN_VIEW (ss_experiments_view_get_experiment (experiments,
+                                                                              "train"));
       if (!self->train_started)
         {
           ss_train_view_configure (train, self->train_epochs, 64, 2000);
@@ -138,7 +142,7 @@ ss_application_startup (GApplication *app)
   static const char *export[] = { "<Control>e", NULL };
   static const char *help[] = { "F1", "<Control>question", NULL };
   static const char *prefs[] = { "<Control>comma", NULL };
-  static const char *pages[] = { "layers", "entropy", "infoplane", "experiments" };
+  static const char *pages[] = { "layers", "entropy", "infoplane", "experiments", "history" };
 
   ss_ui_init ();
   G_APPLICATION_CLASS (ss_application_parent_class)->startup (app);
@@ -210,7 +214,7 @@ ss_application_init (SsApplication *self)
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
       "Save a PNG of the window once its jobs are done, then quit (debugging)", "FILE" },
     { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_("Page to show: layers, entropy, infoplane or experiments"), "PAGE" },
+      N_("Page to show: layers, entropy, infoplane, experiments or history"), "PAGE" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Layer to select in the layer list"),
       "NAME" },
     { "train", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,

@@ -22,6 +22,8 @@
 #include "ss-png.h"
 #include "ss-shipped.h"
 #include "ss-test-util.h"
+#include "ss-experiments-view.h"
+#include "ss-runs-view.h"
 #include "ss-train-view.h"
 #include "ss-ui.h"
 #include "ss-window.h"
@@ -231,6 +233,7 @@ static void
 test_cancel (void)
 {
   SsTrainView *train;
+  SsRunsView *runs;
   SsJob *job;
   GtkWidget *bar;
 
@@ -243,7 +246,8 @@ test_cancel (void)
       return;
     }
   ss_window_set_page (window, "experiments");
-  train = SS_TRAIN_VIEW (ss_window_get_page (window, "experiments"));
+  train = SS_TRAIN_VIEW (ss_experiments_view_get_experiment (
+    SS_EXPERIMENTS_VIEW (ss_window_get_page (window, "experiments")), "train"));
   job = ss_train_view_get_job (train);
   ss_train_view_configure (train, 5, 64, 0);
   ss_train_view_start (train);
@@ -253,14 +257,16 @@ test_cancel (void)
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
   spin (1.0);
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
-  bar = gtk_widget_get_last_child (gtk_widget_get_first_child (GTK_WIDGET (train)));
+  bar = gtk_widget_get_last_child (gtk_widget_get_first_child (
+    GTK_WIDGET (ss_train_view_get_page (train))));
   g_assert_true (SS_IS_JOB_BAR (bar));
   g_assert_cmpstr (ss_job_bar_get_status_text (SS_JOB_BAR (bar)), ==, "Cancelled");
 
   /* The interrupted run is in the run history, and loads. */
-  g_assert_true (wait_for (runs_listed, ss_train_view_get_runs_view (train), TIMEOUT_S));
-  ss_runs_view_load (ss_train_view_get_runs_view (train), 1);
-  job = ss_runs_view_get_load_job (ss_train_view_get_runs_view (train));
+  runs = SS_RUNS_VIEW (ss_window_get_page (window, "history"));
+  g_assert_true (wait_for (runs_listed, runs, TIMEOUT_S));
+  ss_runs_view_load (runs, 1);
+  job = ss_runs_view_get_task_job (runs);
   g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_DONE);
 }

@@ -19,6 +19,7 @@ struct _SsInfoplaneView
   SsPlot          *plot;
   SsJobBar        *profile_bar;
   GtkToggleButton *trajectory_toggle;
+  GtkToggleButton *random_toggle;
 
   /* Owned */
   SsSession       *session;
@@ -39,6 +40,15 @@ tooltip_func (SsPlot     *plot,
 
   if (!ss_fig_infoplane_hit (fig, width, height, NULL, x, y, &layer, &epoch))
     return NULL;
+  if (epoch < 0)
+    {
+      double ixt, ity;
+
+      ss_fig_infoplane_get_reference (fig, layer, &ixt, &ity);
+      return g_strdup_printf (_("<b>%s</b>, random weights\nI(X;T) = %.3f bits\n"
+                                "I(T;Y) = %.3f bits"),
+                              ss_fig_infoplane_get_layer_name (fig, layer), ixt, ity);
+    }
   for (int p = 0; p < ss_fig_infoplane_get_n_points (fig, layer); p++)
     {
       int e;
@@ -63,10 +73,25 @@ layer_shown (const SsLayerProfile *lp)
   return lp->h * lp->w > 1 && isfinite (lp->i_xt) && isfinite (lp->i_ty);
 }
 
+/* The random-weights profile's point of each layer shown, as its reference point. */
+static void
+add_random_points (SsFigInfoplane         *fig,
+                   const SsSessionProfile *random)
+{
+  for (int l = 0; l < ss_fig_infoplane_get_n_layers (fig); l++)
+    for (guint i = 0; i < random->layers->len; i++)
+      {
+        const SsLayerProfile *lp = &g_array_index (random->layers, SsLayerProfile, i);
+        if (g_strcmp0 (lp->name, ss_fig_infoplane_get_layer_name (fig, l)) == 0)
+          ss_fig_infoplane_set_reference (fig, l, lp->i_xt, lp->i_ty);
+      }
+}
+
 static void
 rebuild (SsInfoplaneView *self)
 {
   SsSessionProfile *prof = ss_session_get_profile (self->session);
+  SsSessionProfile *random = ss_session_get_random_profile (self->session);
   GPtrArray *epochs = ss_session_get_epoch_profiles (self->session);
   gboolean trajectory;
   const char *message = NULL;
@@ -74,6 +99,9 @@ rebuild (SsInfoplaneView *self)
   SsSessionProfile *first;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->trajectory_toggle), epochs->len > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->random_toggle), random != NULL);
+  if (!gtk_toggle_button_get_active (self->random_toggle))
+    random = NULL;
   trajectory = epochs->len > 0 && gtk_toggle_button_get_active (self->trajectory_toggle);
   first = trajectory ? g_ptr_array_index (epochs, 0) : prof;
   if (first == NULL)
@@ -113,21 +141,24 @@ rebuild (SsInfoplaneView *self)
             ss_fig_infoplane_add_point (fig, layer, ep->epoch, el->i_xt, el->i_ty);
           }
     }
+  if (random != NULL)
+    add_random_points (fig, random);
   ss_plot_set_figure (self->plot, SS_FIG_INFOPLANE, fig, (GDestroyNotify) ss_fig_infoplane_free);
   gtk_stack_set_visible_child_name (self->stack, "plot");
   {
     g_autofree char *text = trajectory
-      ? g_strdup_printf (_("%s · one point per epoch of the last training run (%u epochs) · "
-                           "%d samples · bits"), first->model->title, epochs->len,
+      ? g_strdup_printf (_("%s · one point per epoch of the last training run shown (%u epochs) "
+                           "· %d samples · bits"), first->model->title, epochs->len,
                          first->n_samples)
       : g_strdup_printf (_("%s · one point per layer · %d samples · bits"),
                          first->model->title, first->n_samples);
-    gtk_label_set_label (self->subtitle, text);
+    g_autofree char *with_random = g_strdup_printf (_("%s · faint: random weights"), text);
+    gtk_label_set_label (self->subtitle, random != NULL ? with_random : text);
   }
 }
 
 static void
-on_trajectory_toggled (SsInfoplaneView *self)
+on_toggled (SsInfoplaneView *self)
 {
   rebuild (self);
 }
@@ -152,6 +183,8 @@ ss_infoplane_view_set_session (SsInfoplaneView *self,
 
   g_set_object (&self->session, session);
   g_signal_connect_object (session, "notify::profile", G_CALLBACK (rebuild), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::random-profile", G_CALLBACK (rebuild), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "notify::fits", G_CALLBACK (rebuild), self,
                            G_CONNECT_SWAPPED);
@@ -204,7 +237,8 @@ ss_infoplane_view_class_init (SsInfoplaneViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SsInfoplaneView, plot);
   gtk_widget_class_bind_template_child (widget_class, SsInfoplaneView, profile_bar);
   gtk_widget_class_bind_template_child (widget_class, SsInfoplaneView, trajectory_toggle);
-  gtk_widget_class_bind_template_callback (widget_class, on_trajectory_toggled);
+  gtk_widget_class_bind_template_child (widget_class, SsInfoplaneView, random_toggle);
+  gtk_widget_class_bind_template_callback (widget_class, on_toggled);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -18,6 +18,7 @@ struct _SsPlot
   gpointer           tooltip_data;
 
   SsFigKind          kind;
+  double             smoothing;
 };
 
 G_DEFINE_FINAL_TYPE (SsPlot, ss_plot, GTK_TYPE_DRAWING_AREA)
@@ -70,7 +71,31 @@ ss_plot_set_figure (SsPlot         *self,
   self->fig = fig;
   self->fig_free = free_func;
   self->kind = kind;
+  if (fig != NULL && kind == SS_FIG_CURVES)
+    ss_fig_curves_set_smoothing (fig, self->smoothing);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ss_plot_set_smoothing (SsPlot *self,
+                       double  weight)
+{
+  g_return_if_fail (SS_IS_PLOT (self));
+  g_return_if_fail (weight >= 0 && weight < 1);
+
+  self->smoothing = weight;
+  if (self->fig != NULL && self->kind == SS_FIG_CURVES)
+    {
+      ss_fig_curves_set_smoothing (self->fig, weight);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+double
+ss_plot_get_smoothing (SsPlot *self)
+{
+  g_return_val_if_fail (SS_IS_PLOT (self), 0);
+  return self->smoothing;
 }
 
 gconstpointer

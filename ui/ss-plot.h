@@ -30,6 +30,10 @@ void         ss_plot_set_figure       (SsPlot *self, SsFigKind kind, gpointer fi
 /* Transfer none; NULL when empty. */
 gconstpointer ss_plot_get_figure      (SsPlot *self, SsFigKind *kind);
 void         ss_plot_set_tooltip_func (SsPlot *self, SsPlotTooltipFunc func, gpointer user_data);
+/* The smoothing weight in [0, 1) of a curves figure (ss_fig_curves_set_smoothing), kept for
+ * the figures set later; other kinds of figure ignore it. */
+void         ss_plot_set_smoothing    (SsPlot *self, double weight);
+double       ss_plot_get_smoothing    (SsPlot *self);
 /* The file name an export suggests ("supersign-bars"). */
 void         ss_plot_set_export_name  (SsPlot *self, const char *name);
 const char  *ss_plot_get_export_name  (SsPlot *self);

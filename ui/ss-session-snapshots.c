@@ -5,8 +5,10 @@
  * are immutable once made, so worker threads share them; the last reference may go on any
  * thread. */
 
+#include <math.h>
 #include <string.h>
 
+#include "ss-gradcam.h"
 #include "ss-session.h"
 
 /* ---- Boxed snapshots ---------------------------------------------------------------------- */
@@ -86,6 +88,7 @@ data_clear (gpointer p)
   SsSessionData *d = p;
 
   g_clear_pointer (&d->test, ss_dataset_free);
+  g_clear_pointer (&d->train, ss_dataset_free);
   g_clear_pointer (&d->report, ss_png_folder_report_free);
   g_free (d->spec);
   g_free (d->title);
@@ -116,6 +119,25 @@ ss_session_data_has_train (SsSessionData *data)
 {
   g_return_val_if_fail (data != NULL, FALSE);
   return !g_str_has_prefix (data->spec, "png:");
+}
+
+const SsDataset *
+ss_session_data_get_train (SsSessionData  *data,
+                           GError        **error)
+{
+  /* One lock for every data set: loads are rare, and a second one waits for the first. */
+  static GMutex lock;
+  const SsDataset *train;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (ss_session_data_has_train (data), NULL);
+
+  g_mutex_lock (&lock);
+  if (data->train == NULL)
+    data->train = ss_dataset_load (data->spec, TRUE, error);
+  train = data->train;
+  g_mutex_unlock (&lock);
+  return train;
 }
 
 static void
@@ -160,6 +182,45 @@ ss_session_profile_new_take (GArray         *layers,
   prof->random = random;
   prof->n_samples = n_samples;
   prof->bins = bins;
+  return prof;
+}
+
+SsSessionProfile *
+ss_session_profile_new_from_run (SsSessionModel         *model,
+                                 const SsRunObservation *obs,
+                                 int                     n_samples,
+                                 int                     bins)
+{
+  const SsArch *arch;
+  g_autoptr(GArray) layers = NULL;
+  SsSessionProfile *prof;
+
+  g_return_val_if_fail (model != NULL && obs != NULL, NULL);
+
+  arch = ss_net_get_arch (model->net);
+  layers = g_array_new (FALSE, TRUE, sizeof (SsLayerProfile));
+  for (guint l = 0; l < obs->n_layers; l++)
+    {
+      const SsRunLayerPoint *pt = &obs->layers[l];
+      int node = ss_arch_find_node (arch, pt->layer);
+      const SsNode *n;
+      SsLayerProfile lp;
+
+      if (node < 0)
+        return NULL;
+      n = ss_arch_get_node (arch, node);
+      lp = (SsLayerProfile) { .node = node, .name = n->name,
+                              .kind = ss_gradcam_layer_kind (arch, node), .c = n->c,
+                              .h = n->h, .w = n->w, .saliency_mean = pt->saliency_mean,
+                              .saliency_sd = pt->saliency_sd, .null_mean = NAN,
+                              .activation_mean = NAN, .delta = NAN, .i_xt = pt->i_xt,
+                              .i_ty = pt->i_ty };
+      g_array_append_val (layers, lp);
+    }
+  if (layers->len == 0)
+    return NULL;
+  prof = ss_session_profile_new_take (g_steal_pointer (&layers), model, FALSE, n_samples, bins);
+  prof->epoch = obs->epoch + 1;
   return prof;
 }
 

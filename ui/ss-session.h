@@ -14,6 +14,7 @@
 #include "ss-job.h"
 #include "ss-net.h"
 #include "ss-profile.h"
+#include "ss-runs.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,7 @@ typedef struct {
   char              *spec;     /* "fashion-mnist", "mnist:DIR", "cifar10:DIR" or "png:DIR" */
   char              *title;    /* "Fashion-MNIST test set" */
   SsPngFolderReport *report;   /* PNG folders: files, labels, problems; else NULL */
+  SsDataset         *train;    /* the training split once ss_session_data_get_train loaded it */
 } SsSessionData;
 
 typedef struct {
@@ -65,11 +67,21 @@ void              ss_session_data_unref       (SsSessionData *data);
 gboolean          ss_session_data_is_labelled (SsSessionData *data, gsize i);
 /* Whether the data set has a training split to train on. */
 gboolean          ss_session_data_has_train   (SsSessionData *data);
+/* The training split, loaded on first use and kept with data, so the experiments started on
+ * one data set load it once. Any thread (loaders wait for each other). Transfer none: valid
+ * while data is. */
+const SsDataset  *ss_session_data_get_train   (SsSessionData *data, GError **error);
 SsSessionProfile *ss_session_profile_ref      (SsSessionProfile *profile);
 /* A profile of layers (transfer full) for model. */
 SsSessionProfile *ss_session_profile_new_take (GArray *layers, SsSessionModel *model,
                                                gboolean random, int n_samples, int bins);
 void              ss_session_profile_unref    (SsSessionProfile *profile);
+/* A recorded observation's layer points (a training run's epoch) as a profile of model after
+ * epoch obs->epoch + 1, when every point names a layer of model's architecture; else NULL.
+ * Transfer full. */
+SsSessionProfile *ss_session_profile_new_from_run (SsSessionModel *model,
+                                                   const SsRunObservation *obs,
+                                                   int n_samples, int bins);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SsSessionModel, ss_session_model_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SsSessionData, ss_session_data_unref)

@@ -148,7 +148,15 @@ get_heatmaps_figure (GObject   *source,
   return ss_heatmap_panel_get_figure (SS_HEATMAP_PANEL (source));
 }
 
-/* The visible page's figure source. */
+/* A table has no figure (its data exports as CSV). */
+static gconstpointer
+get_table_figure (GObject   *source,
+                  SsFigKind *kind)
+{
+  return NULL;
+}
+
+/* The visible page's figure source: a plot, the heatmap panel, or a table (may be NULL). */
 static GObject *
 current_source (SsWindow            *self,
                 SsExportFigureFunc  *func,
@@ -167,8 +175,16 @@ current_source (SsWindow            *self,
     plot = ss_entropy_view_get_plot (self->entropy_view);
   else if (g_strcmp0 (page, "infoplane") == 0)
     plot = ss_infoplane_view_get_plot (self->infoplane_view);
-  else
-    plot = ss_train_view_get_plot (self->train_view);
+  else if (g_strcmp0 (page, "history") == 0)
+    plot = ss_runs_view_get_plot (self->runs_view);
+  else if ((plot = ss_experiments_view_get_plot (self->experiments_view)) == NULL)
+    {
+      /* A table: data, no figure. */
+      SsTable *table = ss_experiments_view_get_table (self->experiments_view);
+      *func = get_table_figure;
+      *name = table != NULL ? ss_table_get_export_name (table) : "supersign-table";
+      return G_OBJECT (table);
+    }
   *func = get_plot_figure;
   *name = ss_plot_get_export_name (plot);
   return G_OBJECT (plot);
@@ -185,9 +201,11 @@ export_figure (GSimpleAction *action,
   GObject *source = current_source (self, &func, &name);
   SsFigKind kind;
 
-  if (func (source, &kind) == NULL)
+  if (source == NULL || func (source, &kind) == NULL)
     {
-      ss_window_toast (self, _("There is no figure on this page yet"));
+      ss_window_toast (self, SS_IS_TABLE (source) ? _("A table exports as data (CSV), not as a "
+                                                      "figure")
+                                                  : _("There is no figure on this page yet"));
       return;
     }
   gtk_window_present (GTK_WINDOW (ss_export_dialog_new (GTK_WINDOW (self), source, func, name)));
@@ -210,7 +228,12 @@ on_csv_response (GtkNativeDialog *chooser,
       (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL &&
       (path = g_file_get_path (file)) != NULL)
     {
-      if ((fig = func (source, &kind)) == NULL)
+      if (SS_IS_TABLE (source))
+        {
+          if (!ss_table_write_csv (SS_TABLE (source), path, &error))
+            ss_window_toast (self, error->message);
+        }
+      else if ((fig = func (source, &kind)) == NULL)
         ss_window_toast (self, _("There is no figure on this page yet"));
       else if (!ss_fig_write_csv (kind, fig, path, &error))
         ss_window_toast (self, error->message);
@@ -232,7 +255,7 @@ export_csv (GSimpleAction *action,
   GtkFileChooserNative *chooser;
   SsFigKind kind;
 
-  if (func (source, &kind) == NULL)
+  if (source == NULL || (!SS_IS_TABLE (source) && func (source, &kind) == NULL))
     {
       ss_window_toast (self, _("There is no figure on this page yet"));
       return;

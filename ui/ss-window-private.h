@@ -7,7 +7,8 @@
 #include "ss-infoplane-view.h"
 #include "ss-job-bar.h"
 #include "ss-layers-view.h"
-#include "ss-train-view.h"
+#include "ss-runs-view.h"
+#include "ss-experiments-view.h"
 #include "ss-window.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,8 @@ struct _SsWindow
   SsLayersView         *layers_view;
   SsEntropyView        *entropy_view;
   SsInfoplaneView      *infoplane_view;
-  SsTrainView          *train_view;
+  SsExperimentsView    *experiments_view;
+  SsRunsView           *runs_view;
 
   /* Owned */
   SsSession            *session;

@@ -107,6 +107,18 @@ on_profile_settings_changed (SsWindow *self)
                                   g_settings_get_int (self->settings, "samples"));
 }
 
+/* A run opened from the history shows on the Experiments page, in the experiment of its
+ * kind. */
+static void
+on_run_loaded (SsWindow  *self,
+               GPtrArray *runs)
+{
+  if (ss_experiments_view_show_runs (self->experiments_view, runs))
+    ss_window_set_page (self, "experiments");
+  else
+    ss_window_toast (self, _("No experiment shows runs of this kind"));
+}
+
 static void
 open_from_settings (SsWindow *self)
 {
@@ -230,7 +242,14 @@ ss_window_constructed (GObject *object)
   ss_layers_view_set_session (self->layers_view, self->session);
   ss_entropy_view_set_session (self->entropy_view, self->session);
   ss_infoplane_view_set_session (self->infoplane_view, self->session);
-  ss_train_view_set_session (self->train_view, self->session);
+  ss_experiments_view_set_session (self->experiments_view, self->session);
+  ss_runs_view_set_session (self->runs_view, self->session);
+  g_signal_connect_object (self->experiments_view, "history-changed",
+                           G_CALLBACK (ss_runs_view_refresh), self->runs_view, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->runs_view, "run-loaded", G_CALLBACK (on_run_loaded), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->runs_view, "message", G_CALLBACK (ss_window_toast), self,
+                           G_CONNECT_SWAPPED);
   ss_job_bar_set_job (self->model_bar, ss_session_get_model_job (self->session));
   ss_job_bar_set_job (self->data_bar, ss_session_get_data_job (self->session));
 
@@ -283,7 +302,8 @@ ss_window_class_init (SsWindowClass *klass)
   g_type_ensure (SS_TYPE_LAYERS_VIEW);
   g_type_ensure (SS_TYPE_ENTROPY_VIEW);
   g_type_ensure (SS_TYPE_INFOPLANE_VIEW);
-  g_type_ensure (SS_TYPE_TRAIN_VIEW);
+  g_type_ensure (SS_TYPE_EXPERIMENTS_VIEW);
+  g_type_ensure (SS_TYPE_RUNS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/ss-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SsWindow, switcher_title);
@@ -293,7 +313,8 @@ ss_window_class_init (SsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SsWindow, layers_view);
   gtk_widget_class_bind_template_child (widget_class, SsWindow, entropy_view);
   gtk_widget_class_bind_template_child (widget_class, SsWindow, infoplane_view);
-  gtk_widget_class_bind_template_child (widget_class, SsWindow, train_view);
+  gtk_widget_class_bind_template_child (widget_class, SsWindow, experiments_view);
+  gtk_widget_class_bind_template_child (widget_class, SsWindow, runs_view);
 
   /* Escape cancels the running jobs; as a bubbling binding, a popover or entry sees it first.
    * The other shortcuts are the application's accelerators (shown in the menus). */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* The main window: a header bar with the model and data menus and a view switcher over four
- * pages — Layers (list + Grad-CAM heatmaps), Entropy (supersign bars), Information Plane and
- * Experiments (training) — plus toasts for errors. It opens the model and data set the settings
- * remember (the shipped Fashion-MNIST model and its test set by default). */
+/* The main window: a header bar with the model and data menus and a view switcher over five
+ * pages — Layers (list + Grad-CAM heatmaps), Entropy (supersign bars), Information Plane,
+ * Experiments (training, freeze comparison, layer removal, filter pruning, AMC) and History (the
+ * run history) — plus toasts for errors. It opens the model and data set the settings remember
+ * (the shipped Fashion-MNIST model and its test set by default). */
 
 #include <adwaita.h>
 
@@ -19,7 +20,7 @@ SsWindow   *ss_window_new           (GtkApplication *application);
 /* Transfer none. */
 SsSession  *ss_window_get_session   (SsWindow *self);
 GSettings  *ss_window_get_settings  (SsWindow *self);
-/* The page shown: "layers", "entropy", "infoplane" or "experiments". */
+/* The page shown: "layers", "entropy", "infoplane", "experiments" or "history". */
 void        ss_window_set_page      (SsWindow *self, const char *name);
 GtkWidget  *ss_window_get_page      (SsWindow *self, const char *name);
 void        ss_window_toast         (SsWindow *self, const char *message);
