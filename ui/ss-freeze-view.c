@@ -308,8 +308,12 @@ freeze_done (GtkWidget *experiment,
   double tf = total_seconds (self->arms[FREEZING]), tn = total_seconds (self->arms[NORMAL]);
   g_autofree char *text = NULL;
 
-  text = g_strdup_printf (_("Finished after %u epochs: best test accuracy %.2f %% freezing, "
-                            "%.2f %% normal; %.1f s freezing, %.1f s normal (%.2f×)."), n,
+  text = g_strdup_printf (ngettext ("Finished after %u epoch: best test accuracy %.2f %% "
+                                    "freezing, %.2f %% normal; %.1f s freezing, %.1f s normal "
+                                    "(%.2f×).",
+                                    "Finished after %u epochs: best test accuracy %.2f %% "
+                                    "freezing, %.2f %% normal; %.1f s freezing, %.1f s normal "
+                                    "(%.2f×).", n), n,
                           100 * best_until (self->arms[FREEZING], n - 1),
                           100 * best_until (self->arms[NORMAL], n - 1), tf, tn, tn / tf);
   ss_experiment_page_set_message (self->page, text);

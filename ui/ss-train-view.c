@@ -235,7 +235,9 @@ train_done (GtkWidget *experiment,
 
   if (n > 0)
     ss_fig_curves_get_point (self->acc_fig, 1, n - 1, NULL, &acc, NULL);
-  text = g_strdup_printf (_("Finished: test accuracy %.2f %% after %d epochs."), 100 * acc, n);
+  text = g_strdup_printf (ngettext ("Finished: test accuracy %.2f %% after %d epoch.",
+                                    "Finished: test accuracy %.2f %% after %d epochs.", n),
+                          100 * acc, n);
   ss_experiment_page_set_message (self->page, text);
   ss_experiment_page_set_result (self->page, result, _("trained here"), NULL);
 }
