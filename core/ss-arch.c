@@ -114,6 +114,8 @@ ss_arch_append (SsArch       *arch,
       copy.inputs[k] = index - 1;
   if (node->op != SS_OP_ADD)
     copy.inputs[1] = SS_NODE_INPUT;
+  copy.groups = MAX (copy.groups, 1);
+  copy.dilation = MAX (copy.dilation, 1);
   g_array_append_val (arch->nodes, copy);
   return index;
 }

@@ -36,6 +36,7 @@ typedef struct {
   int    inputs[2];  /* node indices (< this node's) or SS_NODE_INPUT; inputs[1] only for add */
   int    out;        /* conv filters / linear outputs */
   int    kernel, stride, padding;   /* conv and pooling */
+  int    groups, dilation;          /* conv; 0 is read as 1 (ss_arch_append stores 1) */
   gboolean bias;     /* conv and linear */
   float  p;          /* dropout probability */
   /* Filled by ss_arch_infer_shapes: */
