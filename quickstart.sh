@@ -4,7 +4,8 @@
 #   ./quickstart.sh run    install what is missing, build, and start the app on the shipped model
 #   ./quickstart.sh cli    install what is missing, build, and run the command-line demo
 #   ./quickstart.sh test   install what is missing, build with -Werror, run the whole test suite
-#                          (also under AddressSanitizer and UndefinedBehaviorSanitizer)
+#                          (also under AddressSanitizer and UndefinedBehaviorSanitizer), then
+#                          fuzz the file readers with libFuzzer for a minute each
 # Only Debian's archive is used; nothing is downloaded at run time.
 set -eu
 
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 PACKAGES="meson ninja-build gcc pkg-config libglib2.0-dev libjson-glib-dev zlib1g-dev libpng-dev
   libcairo2-dev libpango1.0-dev libopenblas-dev libsqlite3-dev dataset-fashion-mnist
   libgtk-4-dev libadwaita-1-dev librsvg2-common shared-mime-info libglib2.0-bin gettext
-  desktop-file-utils appstream xvfb xauth"
+  desktop-file-utils appstream xvfb xauth clang libclang-rt-14-dev libomp-dev"
 # PyTorch is used by the benchmark comparison only; the committed fixtures need no PyTorch.
 BENCH_PACKAGES="python3-torch python3-numpy"
 
@@ -38,6 +39,33 @@ configure () {
     meson setup "$dir" "$@"
   fi
   ninja -C "$dir"
+}
+
+# The readers of untrusted files under libFuzzer (tests/fuzz, clang), each for FUZZ_SECONDS
+# (default 60) on a copy of its seed corpus tests/fuzz/corpus-NAME. A crash, a sanitizer report,
+# a leak, a timeout or running out of memory fails the step; the input is left in
+# build-fuzz/fuzz-run/NAME.
+fuzz () {
+  # --reconfigure: tests/fuzz/meson.build lists the targets whose sources exist.
+  [ -f build-fuzz/build.ninja ] && reconfigure=--reconfigure || reconfigure=
+  CC=clang meson setup $reconfigure build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbuildtype=debugoptimized
+  for source in tests/fuzz/fuzz-*.c; do
+    target=$(basename "$source" .c)
+    name=${target#fuzz-}
+    work=build-fuzz/fuzz-run/$name
+    ninja -C build-fuzz "tests/fuzz/$target"
+    rm -rf "$work"
+    mkdir -p "$work/corpus"
+    [ -d "tests/fuzz/corpus-$name" ] && cp "tests/fuzz/corpus-$name"/* "$work/corpus/"
+    echo "quickstart: $target for ${FUZZ_SECONDS:-60} s"
+    if ! (cd "$work" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+          "../../tests/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-60}" \
+          -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus); then
+      echo "quickstart: $target failed; the input is in $work" >&2
+      exit 1
+    fi
+  done
 }
 
 case "${1:-}" in
@@ -75,6 +103,7 @@ case "${1:-}" in
     configure build-sanitize -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
       -Dbuildtype=debugoptimized
     meson test -C build-sanitize --print-errorlogs --timeout-multiplier 4
+    fuzz
     ;;
   *)
     echo "usage: $0 run|cli|test" >&2

@@ -40,40 +40,6 @@ typedef struct {
   GError           *error;
 } AmcJob;
 
-/* A JSON array of n numbers, as a member of b. */
-static void
-add_array (JsonBuilder  *b,
-           const char   *key,
-           const int    *ints,
-           const double *doubles,
-           int           n)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (int i = 0; i < n; i++)
-    {
-      if (ints != NULL)
-        json_builder_add_int_value (b, ints[i]);
-      else
-        json_builder_add_double_value (b, doubles[i]);
-    }
-  json_builder_end_array (b);
-}
-
-/* The episode as a JSON object member of b (open object). */
-static void
-add_episode (JsonBuilder        *b,
-             const SsAmcEpisode *e)
-{
-  cli_json_add_int (b, "episode", e->episode);
-  cli_json_add_number (b, "reward", e->measure.reward);
-  cli_json_add_number (b, "macs_kept", e->macs_kept);
-  cli_json_add_number (b, "accuracy", e->measure.accuracy);
-  cli_json_add_number (b, "ame", e->measure.ame);
-  add_array (b, "preserve_ratios", NULL, e->ratios, e->n_steps);
-  add_array (b, "kept", e->kept, NULL, e->n_steps);
-}
-
 static void
 on_episode (const SsAmcEpisode *e,
             gpointer            user_data)
@@ -96,14 +62,14 @@ on_episode (const SsAmcEpisode *e,
            e->warmup ? "  warm-up" : "", e->seconds);
 
   json_builder_begin_object (extra);
-  cli_json_add_string (extra, "phase", "search");
-  add_episode (extra, e);
+  ss_json_add_string (extra, "phase", "search");
+  ss_amc_episode_add_json (extra, e);
   json_builder_end_object (extra);
-  obs.extra_json = extra_text = cli_json_to_string (extra);
+  obs.extra_json = extra_text = ss_json_to_text (extra);
   cli_history_observe (job->history, &obs);
 
   json_builder_begin_object (job->log);
-  add_episode (job->log, e);
+  ss_amc_episode_add_json (job->log, e);
   json_builder_end_object (job->log);
 }
 
@@ -112,15 +78,11 @@ on_finetune (const SsTrainProgress *p,
              gpointer               user_data)
 {
   AmcJob *job = user_data;
-  SsRunObservation obs = {
-    .epoch = p->epoch, .batch = (gint64) p->batch, .epoch_end = TRUE,
-    .seconds = p->epoch_seconds, .lr = p->lr, .train_loss = p->train_loss,
-    .train_acc = p->train_acc, .test_loss = p->test_loss, .test_acc = p->test_acc,
-    .extra_json = "{\"phase\": \"finetune\"}",
-  };
+  SsRunObservation obs;
 
   if (!p->epoch_done)
     return;
+  ss_train_progress_to_run_row (p, "{\"phase\": \"finetune\"}", &obs);
   fprintf (stderr, "fine-tuning epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  "
            "%.1f s\n", p->epoch + 1, p->epochs, p->train_loss, 100 * p->train_acc,
            100 * p->test_acc, p->epoch_seconds);
@@ -186,21 +148,21 @@ config_json (const AmcArgs    *a,
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "reward", a->reward);
-  cli_json_add_number (b, "keep_flops", a->keep);
-  cli_json_add_int (b, "episodes", a->episodes);
-  cli_json_add_int (b, "warmup", a->warmup);
-  cli_json_add_int (b, "finetune_epochs", a->finetune_epochs);
-  cli_json_add_number (b, "lr", a->lr);
-  cli_json_add_number (b, "lbound", a->lbound);
-  cli_json_add_int (b, "channel_round", a->channel_round);
-  cli_json_add_int (b, "val_size", a->val_size);
-  cli_json_add_int (b, "calibration", a->calibration);
-  cli_json_add_int (b, "entropy_samples", a->entropy_samples);
-  cli_json_add_int (b, "subset", opts->subset);
-  cli_json_add_int (b, "seed", opts->seed);
+  ss_json_add_string (b, "reward", a->reward);
+  ss_json_add_number (b, "keep_flops", a->keep);
+  ss_json_add_int (b, "episodes", a->episodes);
+  ss_json_add_int (b, "warmup", a->warmup);
+  ss_json_add_int (b, "finetune_epochs", a->finetune_epochs);
+  ss_json_add_number (b, "lr", a->lr);
+  ss_json_add_number (b, "lbound", a->lbound);
+  ss_json_add_int (b, "channel_round", a->channel_round);
+  ss_json_add_int (b, "val_size", a->val_size);
+  ss_json_add_int (b, "calibration", a->calibration);
+  ss_json_add_int (b, "entropy_samples", a->entropy_samples);
+  ss_json_add_int (b, "subset", opts->subset);
+  ss_json_add_int (b, "seed", opts->seed);
   json_builder_end_object (b);
-  return cli_json_to_string (b);
+  return ss_json_to_text (b);
 }
 
 /* Ends the recorded run as failed and reports error: exit status 1. */
@@ -252,35 +214,35 @@ print_result (AmcJob       *job,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (arch));
-      cli_json_add_string (b, "reward", a->reward);
-      cli_json_add_number (b, "keep_flops", a->keep);
-      cli_json_add_bool (b, "interrupted", job->interrupted);
-      cli_json_add_int (b, "best_episode", best_episode);
-      cli_json_add_number (b, "best_reward", best_reward);
+      ss_json_add_string (b, "model", ss_arch_get_name (arch));
+      ss_json_add_string (b, "reward", a->reward);
+      ss_json_add_number (b, "keep_flops", a->keep);
+      ss_json_add_bool (b, "interrupted", job->interrupted);
+      ss_json_add_int (b, "best_episode", best_episode);
+      ss_json_add_number (b, "best_reward", best_reward);
       json_builder_set_member_name (b, "layers");
       json_builder_begin_array (b);
       for (int t = 0; t < n; t++)
         {
           json_builder_begin_object (b);
-          cli_json_add_string (b, "name", ss_amc_env_get_step_layer (job->env, t));
-          cli_json_add_int (b, "channels", ss_amc_env_get_step_channels (job->env, t));
-          cli_json_add_int (b, "kept", kept[t]);
+          ss_json_add_string (b, "name", ss_amc_env_get_step_layer (job->env, t));
+          ss_json_add_int (b, "channels", ss_amc_env_get_step_channels (job->env, t));
+          ss_json_add_int (b, "kept", kept[t]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      cli_json_add_int (b, "params", params);
-      cli_json_add_int (b, "macs_before", macs0);
-      cli_json_add_int (b, "macs", macs);
-      cli_json_add_number (b, "accuracy_original", acc[0]);
-      cli_json_add_number (b, "accuracy_pruned", acc[1]);
-      cli_json_add_number (b, "accuracy_finetuned", acc[2]);
-      cli_json_add_int (b, "finetune_epochs", a->finetune_epochs);
+      ss_json_add_int (b, "params", params);
+      ss_json_add_int (b, "macs_before", macs0);
+      ss_json_add_int (b, "macs", macs);
+      ss_json_add_number (b, "accuracy_original", acc[0]);
+      ss_json_add_number (b, "accuracy_pruned", acc[1]);
+      ss_json_add_number (b, "accuracy_finetuned", acc[2]);
+      ss_json_add_int (b, "finetune_epochs", a->finetune_epochs);
       json_builder_set_member_name (b, "episodes");
       json_builder_add_value (b, json_builder_get_root (job->log));
       if (job->opts->out != NULL)
         {
-          cli_json_add_string (b, "out", job->opts->out);
+          ss_json_add_string (b, "out", job->opts->out);
         }
       json_builder_end_object (b);
       cli_print_json (b);
@@ -464,15 +426,14 @@ run (CliOptions *opts,
       g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "search");
-      json_builder_add_value (b, json_from_string (config, NULL));
-      cli_json_add_int (b, "best_episode", best_episode);
-      cli_json_add_number (b, "best_reward", best_reward);
-      add_array (b, "kept", kept, NULL, ss_amc_env_get_n_steps (env));
+      ss_json_add_json (b, "search", config);
+      ss_json_add_int (b, "best_episode", best_episode);
+      ss_json_add_number (b, "best_reward", best_reward);
+      ss_json_add_ints (b, "kept", kept, ss_amc_env_get_n_steps (env));
       json_builder_end_object (b);
       g_hash_table_insert (meta, SS_MODEL_META_DATASET,
                            g_strdup (cli_data_spec (opts, cli_model_dataset (metadata))));
-      g_hash_table_insert (meta, META_AMC, cli_json_to_string (b));
+      g_hash_table_insert (meta, META_AMC, ss_json_to_text (b));
       if (!ss_model_save (pruned, opts->out, meta, &error))
         return fail_run (&job, error);
     }

@@ -89,20 +89,20 @@ cli_bench_amc (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
-      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
-      cli_json_add_int (b, "episodes", episodes);
+      ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+      ss_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      ss_json_add_int (b, "episodes", episodes);
       for (int r = 0; r < 2; r++)
         {
           json_builder_set_member_name (b, ss_amc_reward_name (rewards[r]));
           json_builder_begin_object (b);
-          cli_json_add_number (b, "episodes_per_minute", per_min[r]);
-          cli_json_add_number (b, "seconds_per_episode", rb[r].search / episodes);
-          cli_json_add_number (b, "setup_seconds", rb[r].setup);
-          cli_json_add_number (b, "mean_reward", rb[r].reward);
+          ss_json_add_number (b, "episodes_per_minute", per_min[r]);
+          ss_json_add_number (b, "seconds_per_episode", rb[r].search / episodes);
+          ss_json_add_number (b, "setup_seconds", rb[r].setup);
+          ss_json_add_number (b, "mean_reward", rb[r].reward);
           json_builder_end_object (b);
         }
-      cli_json_add_number (b, "entropy_over_accuracy", per_min[1] / per_min[0]);
+      ss_json_add_number (b, "entropy_over_accuracy", per_min[1] / per_min[0]);
       json_builder_end_object (b);
       cli_print_json (b);
       return 0;

@@ -418,15 +418,6 @@ profile_phases (PhaseTimes      *pt,
 
 /* ---------------------------------------------------------------- the command */
 
-static void
-add_int (JsonBuilder *b,
-         const char  *key,
-         gint64       v)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, v);
-}
-
 int
 cli_bench_ame (CliOptions *opts,
                int         profile_repeats,
@@ -490,43 +481,39 @@ cli_bench_ame (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "benchmark");
-      json_builder_add_string_value (b, "ame");
-      add_int (b, "bins", SS_AME_BINS_DEFAULT);
-      json_builder_set_member_name (b, "miller_madow");
-      json_builder_add_boolean_value (b, FALSE);
-      add_int (b, "ame_threads", 1);
-      add_int (b, "batch_threads", batch_threads);
-      add_int (b, "repeats", repeats);
+      ss_json_add_string (b, "benchmark", "ame");
+      ss_json_add_int (b, "bins", SS_AME_BINS_DEFAULT);
+      ss_json_add_bool (b, "miller_madow", FALSE);
+      ss_json_add_int (b, "ame_threads", 1);
+      ss_json_add_int (b, "batch_threads", batch_threads);
+      ss_json_add_int (b, "repeats", repeats);
       json_builder_set_member_name (b, "sizes");
       json_builder_begin_array (b);
       for (int i = 0; i < n_sizes; i++)
         {
           const SizeResult *s = &results[i];
           json_builder_begin_object (b);
-          add_int (b, "h", s->size);
-          add_int (b, "w", s->size);
-          json_builder_set_member_name (b, "histogram");
-          json_builder_add_string_value (b, s->histogram);
-          add_int (b, "maps_per_repeat", s->maps_per_repeat);
-          cli_json_add_number (b, "maps_per_second", s->median);
-          cli_json_add_number (b, "maps_per_second_min", s->min);
-          cli_json_add_number (b, "maps_per_second_max", s->max);
-          cli_json_add_number (b, "batch_maps_per_second", s->batch_median);
-          cli_json_add_number (b, "batch_maps_per_second_min", s->batch_min);
-          cli_json_add_number (b, "batch_maps_per_second_max", s->batch_max);
-          add_int (b, "pool_maps", POOL_MAPS);
-          cli_json_add_number (b, "pool_ame_mean", s->ame_mean);
+          ss_json_add_int (b, "h", s->size);
+          ss_json_add_int (b, "w", s->size);
+          ss_json_add_string (b, "histogram", s->histogram);
+          ss_json_add_int (b, "maps_per_repeat", s->maps_per_repeat);
+          ss_json_add_number (b, "maps_per_second", s->median);
+          ss_json_add_number (b, "maps_per_second_min", s->min);
+          ss_json_add_number (b, "maps_per_second_max", s->max);
+          ss_json_add_number (b, "batch_maps_per_second", s->batch_median);
+          ss_json_add_number (b, "batch_maps_per_second_min", s->batch_min);
+          ss_json_add_number (b, "batch_maps_per_second_max", s->batch_max);
+          ss_json_add_int (b, "pool_maps", POOL_MAPS);
+          ss_json_add_number (b, "pool_ame_mean", s->ame_mean);
           json_builder_set_member_name (b, "check");
           json_builder_begin_array (b);
           for (int k = 0; k < N_MAP_KINDS; k++)
             {
               json_builder_begin_object (b);
-              json_builder_set_member_name (b, "kind");
-              json_builder_add_string_value (b, map_kind_names[k]);
-              add_int (b, "seed", 1000 + k);
-              cli_json_add_number (b, "ame", s->check[k].ame);
-              cli_json_add_number (b, "h0_bits", s->check[k].h0);
+              ss_json_add_string (b, "kind", map_kind_names[k]);
+              ss_json_add_int (b, "seed", 1000 + k);
+              ss_json_add_number (b, "ame", s->check[k].ame);
+              ss_json_add_number (b, "h0_bits", s->check[k].h0);
               json_builder_set_member_name (b, "h_rel");
               json_builder_begin_array (b);
               for (int o = 0; o < 4; o++)
@@ -542,34 +529,32 @@ cli_bench_ame (CliOptions *opts,
         {
           json_builder_set_member_name (b, "profile");
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "model");
-          json_builder_add_string_value (b, ss_arch_get_name (ss_net_get_arch (net)));
-          json_builder_set_member_name (b, "data");
-          json_builder_add_string_value (b, ss_dataset_get_name (test));
-          add_int (b, "samples", samples);
-          add_int (b, "threads", ss_net_get_n_threads (net));
-          cli_json_add_number (b, "load_seconds", load_sec);
+          ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+          ss_json_add_string (b, "data", ss_dataset_get_name (test));
+          ss_json_add_int (b, "samples", samples);
+          ss_json_add_int (b, "threads", ss_net_get_n_threads (net));
+          ss_json_add_number (b, "load_seconds", load_sec);
           if (profile_repeats > 0)
             {
-              add_int (b, "layers", n_layers);
-              add_int (b, "repeats", profile_repeats);
-              cli_json_add_number (b, "seconds", median (profile_sec, profile_repeats));
-              cli_json_add_number (b, "seconds_min", min_of (profile_sec, profile_repeats));
-              cli_json_add_number (b, "seconds_max", max_of (profile_sec, profile_repeats));
+              ss_json_add_int (b, "layers", n_layers);
+              ss_json_add_int (b, "repeats", profile_repeats);
+              ss_json_add_number (b, "seconds", median (profile_sec, profile_repeats));
+              ss_json_add_number (b, "seconds_min", min_of (profile_sec, profile_repeats));
+              ss_json_add_number (b, "seconds_max", max_of (profile_sec, profile_repeats));
             }
           if (phases)
             {
               json_builder_set_member_name (b, "phases");
               json_builder_begin_object (b);
               for (int p = 0; p < N_PHASES; p++)
-                cli_json_add_number (b, phase_names[p], pt.seconds[p]);
-              cli_json_add_number (b, "total", phase_total);
+                ss_json_add_number (b, phase_names[p], pt.seconds[p]);
+              ss_json_add_number (b, "total", phase_total);
               json_builder_end_object (b);
               json_builder_set_member_name (b, "phase_maps");
               json_builder_begin_object (b);
-              add_int (b, "saliency_ame", (gint64) pt.maps[PHASE_SALIENCY]);
-              add_int (b, "null_baseline", (gint64) pt.maps[PHASE_NULL]);
-              add_int (b, "activation_ame", (gint64) pt.maps[PHASE_ACTIVATION]);
+              ss_json_add_int (b, "saliency_ame", (gint64) pt.maps[PHASE_SALIENCY]);
+              ss_json_add_int (b, "null_baseline", (gint64) pt.maps[PHASE_NULL]);
+              ss_json_add_int (b, "activation_ame", (gint64) pt.maps[PHASE_ACTIVATION]);
               json_builder_end_object (b);
             }
           json_builder_end_object (b);

@@ -134,23 +134,23 @@ cli_bench_observer (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (arch));
-      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
-      cli_json_add_int (b, "batch", opts->batch);
-      cli_json_add_int (b, "timed_batches", (gint64) (ss_dataset_get_size (train) / opts->batch));
-      cli_json_add_int (b, "repeats", repeats);
-      cli_json_add_number (b, "epoch_seconds", med[0] * epoch_batches);
-      cli_json_add_number (b, "observer_seconds", obs_med);
-      cli_json_add_number (b, "observer_percent", 100 * obs_med / (med[0] * epoch_batches));
-      cli_json_add_number (b, "full_profile_seconds", full_med);
+      ss_json_add_string (b, "model", ss_arch_get_name (arch));
+      ss_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      ss_json_add_int (b, "batch", opts->batch);
+      ss_json_add_int (b, "timed_batches", (gint64) (ss_dataset_get_size (train) / opts->batch));
+      ss_json_add_int (b, "repeats", repeats);
+      ss_json_add_number (b, "epoch_seconds", med[0] * epoch_batches);
+      ss_json_add_number (b, "observer_seconds", obs_med);
+      ss_json_add_number (b, "observer_percent", 100 * obs_med / (med[0] * epoch_batches));
+      ss_json_add_number (b, "full_profile_seconds", full_med);
       json_builder_set_member_name (b, "frozen");
       json_builder_begin_array (b);
       for (int k = 0; k < n_units; k++)
         {
           json_builder_begin_object (b);
-          cli_json_add_int (b, "k", k);
-          cli_json_add_number (b, "epoch_seconds", med[k] * epoch_batches);
-          cli_json_add_number (b, "speedup", med[0] / med[k]);
+          ss_json_add_int (b, "k", k);
+          ss_json_add_number (b, "epoch_seconds", med[k] * epoch_batches);
+          ss_json_add_number (b, "speedup", med[0] / med[k]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -82,24 +82,24 @@ cli_bench_prune (CliOptions *opts)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
-      cli_json_add_int (b, "infer_batch", opts->infer_batch);
+      ss_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      ss_json_add_int (b, "infer_batch", opts->infer_batch);
       json_builder_set_member_name (b, "models");
       json_builder_begin_array (b);
       for (int m = 0; m < 2; m++)
         {
           const SsArch *a = ss_net_get_arch (nets[m]);
           json_builder_begin_object (b);
-          cli_json_add_string (b, "model", ss_arch_get_name (a));
-          cli_json_add_int (b, "params", ss_arch_total_params (a));
-          cli_json_add_int (b, "macs", ss_arch_total_macs (a));
-          cli_json_add_number (b, "infer_images_per_second", ips[m]);
+          ss_json_add_string (b, "model", ss_arch_get_name (a));
+          ss_json_add_int (b, "params", ss_arch_total_params (a));
+          ss_json_add_int (b, "macs", ss_arch_total_macs (a));
+          ss_json_add_number (b, "infer_images_per_second", ips[m]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      cli_json_add_number (b, "mac_ratio",
-                           (double) ss_arch_total_macs (arch) / ss_arch_total_macs (small));
-      cli_json_add_number (b, "speed_ratio", ips[1] / ips[0]);
+      ss_json_add_number (b, "mac_ratio",
+                          (double) ss_arch_total_macs (arch) / ss_arch_total_macs (small));
+      ss_json_add_number (b, "speed_ratio", ips[1] / ips[0]);
       json_builder_end_object (b);
       cli_print_json (b);
       return 0;

@@ -105,22 +105,22 @@ cli_bench_relevance (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_int (b, "filters", FILTERS);
-      cli_json_add_int (b, "map", SIZE);
-      cli_json_add_int (b, "classes", CLASSES);
-      cli_json_add_int (b, "threads", threads);
-      cli_json_add_int (b, "repeats", repeats);
+      ss_json_add_int (b, "filters", FILTERS);
+      ss_json_add_int (b, "map", SIZE);
+      ss_json_add_int (b, "classes", CLASSES);
+      ss_json_add_int (b, "threads", threads);
+      ss_json_add_int (b, "repeats", repeats);
       json_builder_set_member_name (b, "results");
       json_builder_begin_array (b);
       for (gsize k = 0; k < G_N_ELEMENTS (sample_counts); k++)
         {
           json_builder_begin_object (b);
-          cli_json_add_int (b, "samples", sample_counts[k]);
-          cli_json_add_number (b, "spatial_mi_seconds", spatial_med[k]);
-          cli_json_add_number (b, "renyi_mi_seconds", renyi_med[k]);
-          cli_json_add_number (b, "ratio", renyi_med[k] / spatial_med[k]);
-          cli_json_add_number (b, "spatial_mi_spread_bits", check[k][0]);
-          cli_json_add_number (b, "renyi_mi_spread_bits", check[k][1]);
+          ss_json_add_int (b, "samples", sample_counts[k]);
+          ss_json_add_number (b, "spatial_mi_seconds", spatial_med[k]);
+          ss_json_add_number (b, "renyi_mi_seconds", renyi_med[k]);
+          ss_json_add_number (b, "ratio", renyi_med[k] / spatial_med[k]);
+          ss_json_add_number (b, "spatial_mi_spread_bits", check[k][0]);
+          ss_json_add_number (b, "renyi_mi_spread_bits", check[k][1]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -31,6 +31,8 @@ cli_bench (CliOptions *opts,
   gboolean relevance = FALSE;
   gboolean amc = FALSE;
   int amc_episodes = 10;
+  gboolean onnx = FALSE;
+  g_autofree char *onnx_batches = NULL, *python = NULL, *torch_script = NULL;
   const GOptionEntry entries[] = {
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opts->batch, "Training batch (default 64)", "N" },
     { "infer-batch", 0, 0, G_OPTION_ARG_INT, &opts->infer_batch,
@@ -61,6 +63,15 @@ cli_bench (CliOptions *opts,
       "Instead: AMC search episodes per minute with the accuracy and the entropy reward", NULL },
     { "amc-episodes", 0, 0, G_OPTION_ARG_INT, &amc_episodes,
       "With --amc: episodes timed per reward (default 10)", "N" },
+    { "onnx", 0, 0, G_OPTION_ARG_NONE, &onnx,
+      "Instead: torchvision's ResNet50 (224×224) exported by PyTorch to ONNX, imported, and "
+      "timed beside PyTorch on the same batches and threads", NULL },
+    { "onnx-batches", 0, 0, G_OPTION_ARG_STRING, &onnx_batches,
+      "With --onnx: batch sizes (default 1,8)", "B,…" },
+    { "python", 0, 0, G_OPTION_ARG_FILENAME, &python,
+      "With --onnx: Python with torch and torchvision (default /usr/bin/python3)", "PATH" },
+    { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &torch_script,
+      "With --onnx: PyTorch's side (default: bench/torch_resnet50.py in the sources)", "PATH" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -114,6 +125,8 @@ cli_bench (CliOptions *opts,
         }
       return cli_bench_amc (opts, amc_episodes);
     }
+  if (onnx)
+    return cli_bench_onnx (opts, onnx_batches, python, torch_script);
   if (pruned)
     return cli_bench_prune (opts);
   if (relevance)
@@ -195,14 +208,14 @@ cli_bench (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (arch));
-      cli_json_add_int (b, "threads", ss_net_get_n_threads (net));
-      cli_json_add_int (b, "train_batch", opts->batch);
-      cli_json_add_int (b, "infer_batch", opts->infer_batch);
-      cli_json_add_number (b, "train_images_per_second", train_ips);
-      cli_json_add_number (b, "infer_images_per_second", infer_ips);
-      cli_json_add_number (b, "peak_rss_mib", usage.ru_maxrss / 1024.0);
-      cli_json_add_number (b, "train_peak_rss_mib", train_rss);
+      ss_json_add_string (b, "model", ss_arch_get_name (arch));
+      ss_json_add_int (b, "threads", ss_net_get_n_threads (net));
+      ss_json_add_int (b, "train_batch", opts->batch);
+      ss_json_add_int (b, "infer_batch", opts->infer_batch);
+      ss_json_add_number (b, "train_images_per_second", train_ips);
+      ss_json_add_number (b, "infer_images_per_second", infer_ips);
+      ss_json_add_number (b, "peak_rss_mib", usage.ru_maxrss / 1024.0);
+      ss_json_add_number (b, "train_peak_rss_mib", train_rss);
       json_builder_set_member_name (b, "conv_layers");
       json_builder_begin_array (b);
       for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
@@ -212,10 +225,10 @@ cli_bench (CliOptions *opts,
           if (node->op != SS_OP_CONV)
             continue;
           json_builder_begin_object (b);
-          cli_json_add_string (b, "name", node->name);
-          cli_json_add_number (b, "forward_gflops", gflop * opts->infer_batch * iters / conv_fwd[i]);
-          cli_json_add_number (b, "backward_gflops", backward_work (node) * gflop * opts->batch * iters /
-                                         conv_bwd[i]);
+          ss_json_add_string (b, "name", node->name);
+          ss_json_add_number (b, "forward_gflops", gflop * opts->infer_batch * iters / conv_fwd[i]);
+          ss_json_add_number (b, "backward_gflops",
+                              backward_work (node) * gflop * opts->batch * iters / conv_bwd[i]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -100,8 +100,8 @@ add_layer_json (JsonBuilder          *b,
                 gboolean              infoplane)
 {
   json_builder_begin_object (b);
-  cli_json_add_string (b, "layer", lp->name);
-  cli_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
+  ss_json_add_string (b, "layer", lp->name);
+  ss_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
   json_builder_set_member_name (b, "shape");
   json_builder_begin_array (b);
   json_builder_add_int_value (b, lp->c);
@@ -110,21 +110,21 @@ add_layer_json (JsonBuilder          *b,
   json_builder_end_array (b);
   if (infoplane)
     {
-      cli_json_add_number (b, "i_xt_bits", lp->i_xt);
-      cli_json_add_number (b, "i_ty_bits", lp->i_ty);
+      ss_json_add_number (b, "i_xt_bits", lp->i_xt);
+      ss_json_add_number (b, "i_ty_bits", lp->i_ty);
     }
   else
     {
-      cli_json_add_number (b, "saliency_ame_mean", lp->saliency_mean);
-      cli_json_add_number (b, "saliency_ame_sd", lp->saliency_sd);
-      cli_json_add_number (b, "null_ame_mean", lp->null_mean);
-      cli_json_add_number (b, "activation_ame_mean", lp->activation_mean);
-      cli_json_add_number (b, "delta", lp->delta);
-      cli_json_add_string (b, "step", ss_step_kind_name (lp->step));
-      cli_json_add_int (b, "valid_samples", lp->n_valid);
-      cli_json_add_int (b, "zero_maps", lp->n_constant);
-      cli_json_add_int (b, "bins", lp->bins);
-      cli_json_add_bool (b, "bias_dominated", lp->bias_dominated);
+      ss_json_add_number (b, "saliency_ame_mean", lp->saliency_mean);
+      ss_json_add_number (b, "saliency_ame_sd", lp->saliency_sd);
+      ss_json_add_number (b, "null_ame_mean", lp->null_mean);
+      ss_json_add_number (b, "activation_ame_mean", lp->activation_mean);
+      ss_json_add_number (b, "delta", lp->delta);
+      ss_json_add_string (b, "step", ss_step_kind_name (lp->step));
+      ss_json_add_int (b, "valid_samples", lp->n_valid);
+      ss_json_add_int (b, "zero_maps", lp->n_constant);
+      ss_json_add_int (b, "bins", lp->bins);
+      ss_json_add_bool (b, "bias_dominated", lp->bias_dominated);
     }
   json_builder_end_object (b);
 }
@@ -138,10 +138,10 @@ print_json (const SsNet            *net,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
-  cli_json_add_int (b, "samples", opt->n_samples);
-  cli_json_add_int (b, infoplane ? "mi_bins" : "bins", infoplane ? opt->mi_bins : opt->ame.bins);
-  cli_json_add_bool (b, "miller_madow", opt->ame.miller_madow);
+  ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+  ss_json_add_int (b, "samples", opt->n_samples);
+  ss_json_add_int (b, infoplane ? "mi_bins" : "bins", infoplane ? opt->mi_bins : opt->ame.bins);
+  ss_json_add_bool (b, "miller_madow", opt->ame.miller_madow);
   for (int which = 0; which < (random ? 2 : 1); which++)
     {
       GArray *p = which == 0 ? trained : random;

@@ -269,16 +269,16 @@ add_layers_json (JsonBuilder   *b,
       const SsLayerProfile *lp = ss_observation_get_layer (obs, l);
       const SsLayerFreeze *f = ss_observation_get_freeze (obs, l);
       json_builder_begin_object (b);
-      cli_json_add_string (b, "name", lp->name);
-      cli_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
-      cli_json_add_number (b, "saliency_mean", lp->saliency_mean);
-      cli_json_add_number (b, "saliency_sd", lp->saliency_sd);
-      cli_json_add_number (b, "i_xt", lp->i_xt);
-      cli_json_add_number (b, "i_ty", lp->i_ty);
-      cli_json_add_bool (b, "frozen", f->freezable && f->frozen);
+      ss_json_add_string (b, "name", lp->name);
+      ss_json_add_string (b, "kind", ss_saliency_kind_name (lp->kind));
+      ss_json_add_number (b, "saliency_mean", lp->saliency_mean);
+      ss_json_add_number (b, "saliency_sd", lp->saliency_sd);
+      ss_json_add_number (b, "i_xt", lp->i_xt);
+      ss_json_add_number (b, "i_ty", lp->i_ty);
+      ss_json_add_bool (b, "frozen", f->freezable && f->frozen);
       if (verdicts && f->freezable && ss_observation_get_progress (obs)->epoch_done)
         {
-          cli_json_add_string (b, "verdict", ss_freeze_verdict_name (f->verdict));
+          ss_json_add_string (b, "verdict", ss_freeze_verdict_name (f->verdict));
         }
       json_builder_end_object (b);
     }
@@ -296,10 +296,10 @@ add_observations_json (JsonBuilder *b,
       SsObservation *obs = run->observations->pdata[i];
       const SsTrainProgress *p = ss_observation_get_progress (obs);
       json_builder_begin_object (b);
-      cli_json_add_int (b, "epoch", p->epoch + 1);
-      cli_json_add_int (b, "batch", (gint64) p->batch);
-      cli_json_add_bool (b, "epoch_end", p->epoch_done);
-      cli_json_add_number (b, "observer_seconds", ss_observation_get_seconds (obs));
+      ss_json_add_int (b, "epoch", p->epoch + 1);
+      ss_json_add_int (b, "batch", (gint64) p->batch);
+      ss_json_add_bool (b, "epoch_end", p->epoch_done);
+      ss_json_add_number (b, "observer_seconds", ss_observation_get_seconds (obs));
       add_layers_json (b, obs, run->freezing);
       json_builder_end_object (b);
     }
@@ -319,50 +319,50 @@ print_json (const Run               *fr,
   guint n = fr->ends->len;
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", opts->model);
-  cli_json_add_int (b, "seed", opts->seed);
-  cli_json_add_string (b, "data", ss_dataset_get_name (train));
-  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
-  cli_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
+  ss_json_add_string (b, "model", opts->model);
+  ss_json_add_int (b, "seed", opts->seed);
+  ss_json_add_string (b, "data", ss_dataset_get_name (train));
+  ss_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
+  ss_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
   json_builder_set_member_name (b, "rule");
   json_builder_begin_object (b);
-  cli_json_add_number (b, "epsilon", observe->rule.epsilon);
-  cli_json_add_int (b, "window", observe->rule.window);
-  cli_json_add_int (b, "earliest", observe->rule.earliest);
+  ss_json_add_number (b, "epsilon", observe->rule.epsilon);
+  ss_json_add_int (b, "window", observe->rule.window);
+  ss_json_add_int (b, "earliest", observe->rule.earliest);
   json_builder_end_object (b);
-  cli_json_add_int (b, "probe", observe->observer.profile.n_samples);
+  ss_json_add_int (b, "probe", observe->observer.profile.n_samples);
   json_builder_set_member_name (b, "epochs");
   json_builder_begin_array (b);
   for (guint e = 0; e < n; e++)
     {
       json_builder_begin_object (b);
-      cli_json_add_int (b, "epoch", e + 1);
-      cli_json_add_number (b, "test_accuracy_freezing",
-                           g_array_index (fr->ends, SsTrainProgress, e).test_acc);
-      cli_json_add_number (b, "test_accuracy_normal",
-                           g_array_index (nr->ends, SsTrainProgress, e).test_acc);
-      cli_json_add_number (b, "best_accuracy_freezing", rows[e].best_freezing);
-      cli_json_add_number (b, "best_accuracy_normal", rows[e].best_normal);
+      ss_json_add_int (b, "epoch", e + 1);
+      ss_json_add_number (b, "test_accuracy_freezing",
+                          g_array_index (fr->ends, SsTrainProgress, e).test_acc);
+      ss_json_add_number (b, "test_accuracy_normal",
+                          g_array_index (nr->ends, SsTrainProgress, e).test_acc);
+      ss_json_add_number (b, "best_accuracy_freezing", rows[e].best_freezing);
+      ss_json_add_number (b, "best_accuracy_normal", rows[e].best_normal);
       json_builder_set_member_name (b, "layers_frozen");
       json_builder_begin_array (b);
       for (int i = 0; rows[e].frozen[i] != NULL; i++)
         json_builder_add_string_value (b, rows[e].frozen[i]);
       json_builder_end_array (b);
-      cli_json_add_number (b, "seconds_freezing", rows[e].secs_freezing);
-      cli_json_add_number (b, "seconds_normal", rows[e].secs_normal);
-      cli_json_add_number (b, "observer_seconds_freezing",
-                           g_array_index (fr->ends, SsTrainProgress, e).hook_seconds);
-      cli_json_add_number (b, "total_seconds_freezing", rows[e].total_freezing);
-      cli_json_add_number (b, "total_seconds_normal", rows[e].total_normal);
+      ss_json_add_number (b, "seconds_freezing", rows[e].secs_freezing);
+      ss_json_add_number (b, "seconds_normal", rows[e].secs_normal);
+      ss_json_add_number (b, "observer_seconds_freezing",
+                          g_array_index (fr->ends, SsTrainProgress, e).hook_seconds);
+      ss_json_add_number (b, "total_seconds_freezing", rows[e].total_freezing);
+      ss_json_add_number (b, "total_seconds_normal", rows[e].total_normal);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
-  cli_json_add_number (b, "best_accuracy_freezing", n ? rows[n - 1].best_freezing : NAN);
-  cli_json_add_number (b, "best_accuracy_normal", n ? rows[n - 1].best_normal : NAN);
-  cli_json_add_number (b, "seconds_freezing", n ? rows[n - 1].total_freezing : NAN);
-  cli_json_add_number (b, "seconds_normal", n ? rows[n - 1].total_normal : NAN);
+  ss_json_add_number (b, "best_accuracy_freezing", n ? rows[n - 1].best_freezing : NAN);
+  ss_json_add_number (b, "best_accuracy_normal", n ? rows[n - 1].best_normal : NAN);
+  ss_json_add_number (b, "seconds_freezing", n ? rows[n - 1].total_freezing : NAN);
+  ss_json_add_number (b, "seconds_normal", n ? rows[n - 1].total_normal : NAN);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "observations");
   json_builder_begin_object (b);

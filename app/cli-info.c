@@ -32,32 +32,32 @@ cli_info (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (arch));
+      ss_json_add_string (b, "model", ss_arch_get_name (arch));
       json_builder_set_member_name (b, "input");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, c);
       json_builder_add_int_value (b, h);
       json_builder_add_int_value (b, w);
       json_builder_end_array (b);
-      cli_json_add_int (b, "classes", ss_arch_get_n_classes (arch));
-      cli_json_add_int (b, "params", ss_arch_total_params (arch));
-      cli_json_add_int (b, "macs", ss_arch_total_macs (arch));
+      ss_json_add_int (b, "classes", ss_arch_get_n_classes (arch));
+      ss_json_add_int (b, "params", ss_arch_total_params (arch));
+      ss_json_add_int (b, "macs", ss_arch_total_macs (arch));
       json_builder_set_member_name (b, "layers");
       json_builder_begin_array (b);
       for (int i = 0; i < ss_arch_get_n_nodes (arch); i++)
         {
           const SsNode *node = ss_arch_get_node (arch, i);
           json_builder_begin_object (b);
-          cli_json_add_string (b, "name", node->name);
-          cli_json_add_string (b, "type", ss_op_name (node->op));
+          ss_json_add_string (b, "name", node->name);
+          ss_json_add_string (b, "type", ss_op_name (node->op));
           json_builder_set_member_name (b, "shape");
           json_builder_begin_array (b);
           json_builder_add_int_value (b, node->c);
           json_builder_add_int_value (b, node->h);
           json_builder_add_int_value (b, node->w);
           json_builder_end_array (b);
-          cli_json_add_int (b, "params", ss_arch_node_params (arch, i));
-          cli_json_add_int (b, "macs", ss_arch_node_macs (arch, i));
+          ss_json_add_int (b, "params", ss_arch_node_params (arch, i));
+          ss_json_add_int (b, "macs", ss_arch_node_macs (arch, i));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

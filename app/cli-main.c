@@ -19,6 +19,7 @@ static const struct {
   const char *help;
 } commands[] = {
   { "info", cli_info, "layers, output shapes, parameters and MACs of a model" },
+  { "import", cli_import, "an ONNX model and its weights as a Supersign model file" },
   { "train", cli_train, "train a model on a data set" },
   { "eval", cli_eval, "test loss and accuracy of a model" },
   { "bench", cli_bench, "training and inference speed, GFLOP/s per conv layer" },
@@ -57,12 +58,12 @@ cli_parse_options (CliOptions         *opts,
 {
   const GOptionEntry common[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &opts->model,
-      "Built-in architecture, architecture .json or model .safetensors (default: the shipped "
-      "trained fmnist-vgg; train: a fresh fmnist-vgg)", "NAME|FILE" },
+      "Built-in architecture, architecture .json, model .safetensors or ONNX .onnx (default: "
+      "the shipped trained fmnist-vgg; train: a fresh fmnist-vgg)", "NAME|FILE" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &opts->weights,
       "Load a state_dict .safetensors into the named architecture", "FILE" },
     { "data", 'd', 0, G_OPTION_ARG_STRING, &opts->data,
-      "fashion-mnist[:DIR], mnist:DIR or cifar10:DIR", "SPEC" },
+      "fashion-mnist[:DIR], mnist:DIR, cifar10:DIR or png:DIR (a folder of images)", "SPEC" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &opts->threads, "Worker threads (default: all)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &opts->seed, "Random seed", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
@@ -70,6 +71,12 @@ cli_parse_options (CliOptions         *opts,
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts->db,
       "Run history (default: $" SS_RUNS_DB_ENV ", else $XDG_DATA_HOME/supersign/runs.sqlite)",
       "FILE" },
+    { "preprocess", 0, 0, G_OPTION_ARG_STRING, &opts->preprocess,
+      "For png:DIR data: none (stretch to the input), resize[:S] (shorter side to S, centre "
+      "crop) or imagenet (Resize 256, CenterCrop 224, ImageNet mean and std)",
+      "none|resize[:S]|imagenet" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &opts->labels,
+      "For png:DIR data: class names, one per line, as many as the model's classes", "FILE" },
     { "no-history", 0, 0, G_OPTION_ARG_NONE, &opts->no_history,
       "Do not record this run in the run history", NULL },
     { NULL }
@@ -138,7 +145,18 @@ cli_load_data (const CliOptions *opts,
                gboolean          train,
                GError          **error)
 {
-  return ss_dataset_load (cli_data_spec (opts, model_dataset), train, error);
+  const char *spec = cli_data_spec (opts, model_dataset);
+
+  if (g_str_has_prefix (spec, "png:"))
+    return cli_load_png_folder (opts, spec + 4, model_dataset, error);
+  if (opts->preprocess != NULL || opts->labels != NULL)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "--preprocess and --labels apply to a folder of images (--data png:DIR), "
+                   "not to %s", spec);
+      return NULL;
+    }
+  return ss_dataset_load (spec, train, error);
 }
 
 gboolean
@@ -183,57 +201,8 @@ cli_open_model (const CliOptions *opts,
     return NULL;
   if (opts->threads > 0)
     ss_net_set_n_threads (net, opts->threads);
+  cli_note_model (net);
   return g_steal_pointer (&net);
-}
-
-void
-cli_json_add_number (JsonBuilder *b,
-                     const char  *key,
-                     double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-void
-cli_json_add_int (JsonBuilder *b,
-                  const char  *key,
-                  gint64       v)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, v);
-}
-
-void
-cli_json_add_bool (JsonBuilder *b,
-                   const char  *key,
-                   gboolean     v)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_boolean_value (b, v);
-}
-
-void
-cli_json_add_string (JsonBuilder *b,
-                     const char  *key,
-                     const char  *v)
-{
-  json_builder_set_member_name (b, key);
-  /* JSON-GLib writes a NULL string as null. */
-  json_builder_add_string_value (b, v);
-}
-
-char *
-cli_json_to_string (JsonBuilder *b)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
 }
 
 void
@@ -323,5 +292,7 @@ main (int argc, char *argv[])
   g_free (opts.schedule);
   g_free (opts.out);
   g_free (opts.db);
+  g_free (opts.preprocess);
+  g_free (opts.labels);
   return status;
 }

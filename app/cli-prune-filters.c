@@ -12,7 +12,8 @@
 
 /* supersign-cli prune-filters: iterative filter pruning by relevance (SPEC §5, thesis §3.2,
  * core/ss-relevance-prune.h): rank → prune → fine-tune for --rounds rounds down to --target
- * filters per pruned layer (or --fraction of them fewer), printing each round's configuration,
+ * filters per pruned layer or, on a ResNet, per residual stage (ss_relevance_prune_parse_target
+ * tells the two apart), or --fraction of them fewer, printing each round's configuration,
  * parameters, MACs, test accuracy and the time spent on relevance. Runs on a worker thread;
  * Ctrl-C cancels, and the model is saved (atomically) only once the last round is done. */
 
@@ -24,17 +25,6 @@ typedef struct {
   char            **units;    /* borrowed */
   CliHistory       *history;
 } Report;
-
-/* "24-24-48-48". Transfer full. */
-static char *
-config_string (const int *kept,
-               int        n)
-{
-  GString *s = g_string_new (NULL);
-  for (int u = 0; u < n; u++)
-    g_string_append_printf (s, "%s%d", u ? "-" : "", kept[u]);
-  return g_string_free (s, FALSE);
-}
 
 static void
 round_clear (gpointer data)
@@ -73,12 +63,9 @@ on_progress (const SsRelevancePruneProgress *p,
     {
       g_autofree char *extra = g_strdup_printf ("{\"phase\": \"finetune\", \"round\": %d}",
                                                 p->round);
-      SsRunObservation obs = {
-        .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
-        .seconds = p->train->epoch_seconds, .lr = p->train->lr,
-        .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
-        .test_loss = p->train->test_loss, .test_acc = p->train->test_acc, .extra_json = extra,
-      };
+      SsRunObservation obs;
+
+      ss_train_progress_to_run_row (p->train, extra, &obs);
       cli_history_observe (rep->history, &obs);
       fprintf (stderr, "round %d/%d: fine-tuning epoch %d/%d  loss %.4f  train acc %.2f%%  "
              "%.1f s\n", p->round, p->rounds, p->train->epoch + 1, p->train->epochs,
@@ -87,7 +74,7 @@ on_progress (const SsRelevancePruneProgress *p,
   else if (p->phase == SS_RELEVANCE_PRUNE_ROUND_DONE)
     {
       SsRelevancePruneRound copy = *p->result;
-      g_autofree char *config = config_string (copy.kept, copy.n_units);
+      g_autofree char *config = ss_relevance_prune_format_kept (copy.kept, copy.n_units);
 
       copy.kept = g_memdup2 (copy.kept, (gsize) copy.n_units * sizeof (int));
       g_array_append_val (rep->rounds, copy);
@@ -106,42 +93,6 @@ on_progress (const SsRelevancePruneProgress *p,
                 copy.finetune_seconds);
       fflush (stdout);
     }
-}
-
-/* One count per unit from "N-N-…"; SS_ERROR_ARGUMENT for a wrong number of fields or a field
- * that is not a number (ranges are ss_relevance_prune_check's). */
-static gboolean
-parse_target (const char  *text,
-              char       **units,
-              int         *targets,
-              int          n_units,
-              GError     **error)
-{
-  g_auto(GStrv) fields = g_strsplit (text, "-", -1);
-  const int n = (int) g_strv_length (fields);
-
-  if (n != n_units)
-    {
-      g_autofree char *list = g_strjoinv (", ", units);
-      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
-                   "--target has %d field%s but %d layer%s pruned (%s): give one filter count "
-                   "per layer, e.g. --target %s", n, n == 1 ? "" : "s", n_units,
-                   n_units == 1 ? " is" : "s are", list, n_units == 1 ? "8" : "8-16-…");
-      return FALSE;
-    }
-  for (int u = 0; u < n; u++)
-    {
-      gint64 v;
-      if (!g_ascii_string_to_signed (fields[u], 10, 0, G_MAXINT, &v, NULL))
-        {
-          g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
-                       "--target field %d (“%s”, for %s) is not a filter count", u + 1,
-                       fields[u], units[u]);
-          return FALSE;
-        }
-      targets[u] = (int) v;
-    }
-  return TRUE;
 }
 
 /* Targets from --fraction f: each unit keeps n₀ − round (f·n₀), at least 1. */
@@ -180,8 +131,8 @@ print_json (Report       *rep,
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
-  cli_json_add_string (b, "criterion", criterion);
+  ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+  ss_json_add_string (b, "criterion", criterion);
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
   for (int u = 0; u < n_units; u++)
@@ -192,28 +143,28 @@ print_json (Report       *rep,
   for (guint r = 0; r < rep->rounds->len; r++)
     {
       const SsRelevancePruneRound *x = &g_array_index (rep->rounds, SsRelevancePruneRound, r);
-      g_autofree char *config = config_string (x->kept, x->n_units);
+      g_autofree char *config = ss_relevance_prune_format_kept (x->kept, x->n_units);
       json_builder_begin_object (b);
-      cli_json_add_int (b, "round", x->round);
-      cli_json_add_string (b, "configuration", config);
+      ss_json_add_int (b, "round", x->round);
+      ss_json_add_string (b, "configuration", config);
       json_builder_set_member_name (b, "filters");
       json_builder_begin_array (b);
       for (int u = 0; u < x->n_units; u++)
         json_builder_add_int_value (b, x->kept[u]);
       json_builder_end_array (b);
-      cli_json_add_int (b, "params", x->params);
-      cli_json_add_int (b, "macs", x->macs);
-      cli_json_add_number (b, "test_accuracy", x->accuracy);
-      cli_json_add_number (b, "test_loss", x->loss);
-      cli_json_add_number (b, "relevance_seconds", x->relevance_seconds);
-      cli_json_add_number (b, "relevance_wall_seconds", x->relevance_wall);
-      cli_json_add_number (b, "finetune_seconds", x->finetune_seconds);
+      ss_json_add_int (b, "params", x->params);
+      ss_json_add_int (b, "macs", x->macs);
+      ss_json_add_number (b, "test_accuracy", x->accuracy);
+      ss_json_add_number (b, "test_loss", x->loss);
+      ss_json_add_number (b, "relevance_seconds", x->relevance_seconds);
+      ss_json_add_number (b, "relevance_wall_seconds", x->relevance_wall);
+      ss_json_add_number (b, "finetune_seconds", x->finetune_seconds);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   if (out != NULL)
     {
-      cli_json_add_string (b, "out", out);
+      ss_json_add_string (b, "out", out);
     }
   json_builder_end_object (b);
   cli_print_json (b);
@@ -261,7 +212,8 @@ run (CliOptions *opts,
 {
   const GOptionEntry own[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &a->target,
-      "Filters each pruned layer keeps, e.g. 24-24-48-48 (one per layer of --layers)", "N-N-…" },
+      "Filters each pruned layer keeps, one count per layer of --layers (e.g. 24-24-48-48), or "
+      "on a ResNet one per residual stage, kept by all of its layers (e.g. 8-15-30)", "N-N-…" },
     { "fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->fraction,
       "Instead of --target: remove this share of every pruned layer's filters", "F" },
     { "layers", 'l', 0, G_OPTION_ARG_STRING, &a->layers,
@@ -323,7 +275,9 @@ run (CliOptions *opts,
   n_units = (int) g_strv_length (units);
   rep.units = units;
   targets = g_new0 (int, MAX (n_units, 1));
-  if (a->target != NULL ? !parse_target (a->target, units, targets, n_units, &error)
+  if (a->target != NULL ? !ss_relevance_prune_parse_target (ss_net_get_arch (net),
+                                                            (const char *const *) units,
+                                                            n_units, a->target, targets, &error)
                         : !fraction_targets (a->fraction, ss_net_get_arch (net), units, targets,
                                              n_units, &error))
     return cli_fail (error);
@@ -374,7 +328,7 @@ run (CliOptions *opts,
       g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       const SsRelevancePruneRound *last = &g_array_index (rounds, SsRelevancePruneRound,
                                                           rounds->len - 1);
-      g_autofree char *config_text = config_string (last->kept, last->n_units);
+      g_autofree char *config_text = ss_relevance_prune_format_kept (last->kept, last->n_units);
       g_hash_table_insert (meta, SS_MODEL_META_DATASET,
                            g_strdup (cli_data_spec (opts, cli_model_dataset (metadata))));
       g_hash_table_insert (meta, META_PRUNE_FILTERS,

@@ -34,16 +34,16 @@ step_extra_json (const SsPruneLayersStep *s)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "phase", "step");
-  cli_json_add_int (b, "step", s->index);
-  cli_json_add_string (b, "removed", s->removed);
+  ss_json_add_string (b, "phase", "step");
+  ss_json_add_int (b, "step", s->index);
+  ss_json_add_string (b, "removed", s->removed);
   add_strv (b, "reinitialised", s->reinitialised);
-  cli_json_add_int (b, "conv_layers", s->conv_layers);
-  cli_json_add_int (b, "params", s->params);
-  cli_json_add_int (b, "macs", s->macs);
-  cli_json_add_bool (b, "accepted", s->accepted);
+  ss_json_add_int (b, "conv_layers", s->conv_layers);
+  ss_json_add_int (b, "params", s->params);
+  ss_json_add_int (b, "macs", s->macs);
+  ss_json_add_bool (b, "accepted", s->accepted);
   json_builder_end_object (b);
-  return cli_json_to_string (b);
+  return ss_json_to_text (b);
 }
 
 /* Each training epoch and each step's end become observations of the recorded run; extra_json
@@ -58,12 +58,9 @@ record_progress (const SsPruneLayersProgress *p,
     {
       g_autofree char *extra = g_strdup_printf ("{\"phase\": \"%s\", \"step\": %d}",
                                                 p->step == 0 ? "train" : "retrain", p->step);
-      SsRunObservation obs = {
-        .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
-        .seconds = p->train->epoch_seconds, .lr = p->train->lr,
-        .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
-        .test_loss = p->train->test_loss, .test_acc = p->train->test_acc, .extra_json = extra,
-      };
+      SsRunObservation obs;
+
+      ss_train_progress_to_run_row (p->train, extra, &obs);
       cli_history_observe (history, &obs);
     }
   else if (p->phase == SS_PRUNE_LAYERS_STEP_DONE)
@@ -141,22 +138,18 @@ add_steps (JsonBuilder      *b,
     {
       const SsPruneLayersStep *s = ss_prune_layers_job_get_step (job, i);
       json_builder_begin_object (b);
-      cli_json_add_int (b, "step", s->index);
-      json_builder_set_member_name (b, "removed");
-      if (s->removed != NULL)
-        json_builder_add_string_value (b, s->removed);
-      else
-        json_builder_add_null_value (b);
+      ss_json_add_int (b, "step", s->index);
+      ss_json_add_string (b, "removed", s->removed);
       add_strv (b, "candidates", s->candidates);
       add_strv (b, "reinitialised", s->reinitialised);
-      cli_json_add_number (b, "entropy", s->entropy);
-      cli_json_add_number (b, "previous_entropy", s->previous_entropy);
-      cli_json_add_int (b, "conv_layers", s->conv_layers);
-      cli_json_add_int (b, "params", s->params);
-      cli_json_add_int (b, "macs", s->macs);
-      cli_json_add_number (b, "accuracy", s->accuracy);
-      cli_json_add_number (b, "loss", s->loss);
-      cli_json_add_bool (b, "accepted", s->accepted);
+      ss_json_add_number (b, "entropy", s->entropy);
+      ss_json_add_number (b, "previous_entropy", s->previous_entropy);
+      ss_json_add_int (b, "conv_layers", s->conv_layers);
+      ss_json_add_int (b, "params", s->params);
+      ss_json_add_int (b, "macs", s->macs);
+      ss_json_add_number (b, "accuracy", s->accuracy);
+      ss_json_add_number (b, "loss", s->loss);
+      ss_json_add_bool (b, "accepted", s->accepted);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -169,7 +162,7 @@ steps_json (SsPruneLayersJob *job)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   add_steps (b, job);
-  return cli_json_to_string (b);
+  return ss_json_to_text (b);
 }
 
 static void
@@ -207,11 +200,11 @@ print_json (SsPruneLayersJob *job,
   const char *reason = ss_prune_layers_job_get_stop_reason (job);
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "data", ss_dataset_get_name (train));
-  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
-  cli_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
-  cli_json_add_number (b, "tolerance", tolerance);
-  cli_json_add_bool (b, "completed", run->ok);
+  ss_json_add_string (b, "data", ss_dataset_get_name (train));
+  ss_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (train));
+  ss_json_add_int (b, "test_images", (gint64) ss_dataset_get_size (test));
+  ss_json_add_number (b, "tolerance", tolerance);
+  ss_json_add_bool (b, "completed", run->ok);
   json_builder_set_member_name (b, "stop_reason");
   if (reason != NULL)
     json_builder_add_string_value (b, reason);
@@ -219,19 +212,19 @@ print_json (SsPruneLayersJob *job,
     json_builder_add_null_value (b);
   if (run->error != NULL)
     {
-      cli_json_add_string (b, "error", run->error->message);
+      ss_json_add_string (b, "error", run->error->message);
     }
   json_builder_set_member_name (b, "steps");
   add_steps (b, job);
   json_builder_set_member_name (b, "final");
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", ss_arch_get_name (arch));
-  cli_json_add_int (b, "params", ss_arch_total_params (arch));
-  cli_json_add_int (b, "macs", ss_arch_total_macs (arch));
+  ss_json_add_string (b, "model", ss_arch_get_name (arch));
+  ss_json_add_int (b, "params", ss_arch_total_params (arch));
+  ss_json_add_int (b, "macs", ss_arch_total_macs (arch));
   json_builder_end_object (b);
   if (saved)
     {
-      cli_json_add_string (b, "out", opts->out);
+      ss_json_add_string (b, "out", opts->out);
     }
   json_builder_end_object (b);
   cli_print_json (b);

@@ -78,18 +78,18 @@ print_json (const SsNet              *net,
   double criterion_seconds = 0;
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", ss_arch_get_name (arch));
-  cli_json_add_string (b, "criterion", ss_relevance_criterion_name (criterion));
+  ss_json_add_string (b, "model", ss_arch_get_name (arch));
+  ss_json_add_string (b, "criterion", ss_relevance_criterion_name (criterion));
   if (criterion != SS_RELEVANCE_L1)
     {
-      cli_json_add_int (b, "samples", opt->n_samples);
+      ss_json_add_int (b, "samples", opt->n_samples);
     }
   if (criterion == SS_RELEVANCE_SPATIAL_MI)
     {
-      cli_json_add_int (b, "mi_bins", opt->bins);
+      ss_json_add_int (b, "mi_bins", opt->bins);
     }
   if (criterion == SS_RELEVANCE_RENYI_MI)
-    cli_json_add_number (b, "alpha", opt->alpha);
+    ss_json_add_number (b, "alpha", opt->alpha);
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
   for (guint l = 0; l < rel->len; l++)
@@ -97,15 +97,15 @@ print_json (const SsNet              *net,
       const SsLayerRelevance *lr = &g_array_index (rel, SsLayerRelevance, l);
       criterion_seconds += lr->seconds;
       json_builder_begin_object (b);
-      cli_json_add_string (b, "layer", lr->name);
-      cli_json_add_string (b, "scored_at", ss_arch_get_node (arch, lr->map_node)->name);
-      cli_json_add_int (b, "filters", lr->n_filters);
+      ss_json_add_string (b, "layer", lr->name);
+      ss_json_add_string (b, "scored_at", ss_arch_get_node (arch, lr->map_node)->name);
+      ss_json_add_int (b, "filters", lr->n_filters);
       json_builder_set_member_name (b, "map");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, lr->h);
       json_builder_add_int_value (b, lr->w);
       json_builder_end_array (b);
-      cli_json_add_number (b, "seconds", lr->seconds);
+      ss_json_add_number (b, "seconds", lr->seconds);
       json_builder_set_member_name (b, "scores");
       json_builder_begin_array (b);
       for (int f = 0; f < lr->n_filters; f++)
@@ -114,8 +114,8 @@ print_json (const SsNet              *net,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  cli_json_add_number (b, "criterion_seconds", criterion_seconds);
-  cli_json_add_number (b, "wall_seconds", wall);
+  ss_json_add_number (b, "criterion_seconds", criterion_seconds);
+  ss_json_add_number (b, "wall_seconds", wall);
   json_builder_end_object (b);
   cli_print_json (b);
 }

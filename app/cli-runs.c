@@ -134,23 +134,15 @@ print_list_json (GPtrArray *runs)
   for (guint i = 0; i < runs->len; i++)
     {
       const SsRunRecord *r = g_ptr_array_index (runs, i);
-      g_autofree char *started = ss_run_time_to_iso8601 (r->started_us);
-      g_autofree char *ended = ss_run_time_to_iso8601 (r->ended_us);
 
       json_builder_begin_object (b);
-      cli_json_add_int (b, "id", r->id);
-      cli_json_add_string (b, "kind", r->kind);
-      cli_json_add_string (b, "label", r->label);
-      cli_json_add_string (b, "status", ss_run_status_name (r->status));
-      cli_json_add_string (b, "message", r->message);
-      cli_json_add_string (b, "started", started);
-      cli_json_add_string (b, "ended", ended);
-      cli_json_add_int (b, "observations", r->n_observations);
-      cli_json_add_int (b, "epochs", r->n_epochs);
-      cli_json_add_number (b, "best_test_acc", r->best_test_acc);
-      cli_json_add_string (b, "model_in", r->model_in);
-      cli_json_add_string (b, "model_out", r->model_out);
-      cli_json_add_string (b, "dataset", r->dataset);
+      ss_run_record_add_json (b, r);
+      ss_json_add_int (b, "observations", r->n_observations);
+      ss_json_add_int (b, "epochs", r->n_epochs);
+      ss_json_add_number (b, "best_test_acc", r->best_test_acc);
+      ss_json_add_string (b, "model_in", r->model_in);
+      ss_json_add_string (b, "model_out", r->model_out);
+      ss_json_add_string (b, "dataset", r->dataset);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -221,7 +221,7 @@ cli_saliency (CliOptions *opts,
   n_cols = 2 + (int) layers->len;
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "out_dir", out_dir);
+  ss_json_add_string (b, "out_dir", out_dir);
   json_builder_set_member_name (b, "files");
   json_builder_begin_array (b);
   for (int i = 0; i < n; i++)

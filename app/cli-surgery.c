@@ -71,16 +71,16 @@ cli_surgery (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "removed", layer);
+      ss_json_add_string (b, "removed", layer);
       json_builder_set_member_name (b, "reinitialised");
       json_builder_begin_array (b);
       for (char **r = reinit; *r != NULL; r++)
         json_builder_add_string_value (b, *r);
       json_builder_end_array (b);
-      cli_json_add_int (b, "params_before", ss_arch_total_params (before));
-      cli_json_add_int (b, "params_after", ss_arch_total_params (after));
-      cli_json_add_int (b, "macs_before", ss_arch_total_macs (before));
-      cli_json_add_int (b, "macs_after", ss_arch_total_macs (after));
+      ss_json_add_int (b, "params_before", ss_arch_total_params (before));
+      ss_json_add_int (b, "params_after", ss_arch_total_params (after));
+      ss_json_add_int (b, "macs_before", ss_arch_total_macs (before));
+      ss_json_add_int (b, "macs_after", ss_arch_total_macs (after));
       json_builder_end_object (b);
       cli_print_json (b);
       return 0;

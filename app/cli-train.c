@@ -45,26 +45,26 @@ training_metadata (TrainJob              *job,
   const SsTrainConfig *c = &job->config;
 
   json_builder_begin_object (b);
-  cli_json_add_int (b, "epochs_done", p->epoch_done ? p->epoch + 1 : p->epoch);
-  cli_json_add_int (b, "epochs", c->epochs);
-  cli_json_add_bool (b, "interrupted", interrupted);
-  cli_json_add_int (b, "batch", c->batch_size);
-  cli_json_add_number (b, "lr", c->schedule.lr);
-  cli_json_add_string (b, "schedule", job->opts->schedule ? job->opts->schedule : "cosine");
-  cli_json_add_number (b, "momentum", c->momentum);
-  cli_json_add_number (b, "weight_decay", c->weight_decay);
-  cli_json_add_bool (b, "nesterov", c->nesterov);
-  cli_json_add_bool (b, "augment", c->augment);
-  cli_json_add_int (b, "seed", (gint64) c->seed);
-  cli_json_add_int (b, "threads", ss_net_get_n_threads (job->net));
-  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
+  ss_json_add_int (b, "epochs_done", p->epoch_done ? p->epoch + 1 : p->epoch);
+  ss_json_add_int (b, "epochs", c->epochs);
+  ss_json_add_bool (b, "interrupted", interrupted);
+  ss_json_add_int (b, "batch", c->batch_size);
+  ss_json_add_number (b, "lr", c->schedule.lr);
+  ss_json_add_string (b, "schedule", job->opts->schedule ? job->opts->schedule : "cosine");
+  ss_json_add_number (b, "momentum", c->momentum);
+  ss_json_add_number (b, "weight_decay", c->weight_decay);
+  ss_json_add_bool (b, "nesterov", c->nesterov);
+  ss_json_add_bool (b, "augment", c->augment);
+  ss_json_add_int (b, "seed", (gint64) c->seed);
+  ss_json_add_int (b, "threads", ss_net_get_n_threads (job->net));
+  ss_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
   if (p->epoch_done && !isnan (p->test_acc))
     {
-      cli_json_add_number (b, "test_accuracy", p->test_acc);
-      cli_json_add_number (b, "test_loss", p->test_loss);
+      ss_json_add_number (b, "test_accuracy", p->test_acc);
+      ss_json_add_number (b, "test_loss", p->test_loss);
     }
   json_builder_end_object (b);
-  return cli_json_to_string (b);
+  return ss_json_to_text (b);
 }
 
 static gboolean
@@ -96,11 +96,8 @@ print_progress (const SsTrainProgress *p,
       g_array_append_val (job->epochs, *p);
       if (job->observer == NULL)
         {
-          SsRunObservation row = {
-            .epoch = p->epoch, .batch = (gint64) p->batch, .epoch_end = TRUE,
-            .seconds = p->epoch_seconds, .lr = p->lr, .train_loss = p->train_loss,
-            .train_acc = p->train_acc, .test_loss = p->test_loss, .test_acc = p->test_acc,
-          };
+          SsRunObservation row;
+          ss_train_progress_to_run_row (p, NULL, &row);
           cli_history_observe (job->history, &row);
         }
       fprintf (stderr, "%sepoch %d/%d  loss %.4f  train acc %.2f%%  test loss %.4f  "
@@ -143,13 +140,13 @@ print_result (TrainJob *job)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (job->net)));
-  cli_json_add_string (b, "data", ss_dataset_get_name (job->train));
-  cli_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
-  cli_json_add_bool (b, "completed", job->ok);
+  ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (job->net)));
+  ss_json_add_string (b, "data", ss_dataset_get_name (job->train));
+  ss_json_add_int (b, "train_images", (gint64) ss_dataset_get_size (job->train));
+  ss_json_add_bool (b, "completed", job->ok);
   if (job->error != NULL)
     {
-      cli_json_add_string (b, "error", job->error->message);
+      ss_json_add_string (b, "error", job->error->message);
     }
   json_builder_set_member_name (b, "epochs");
   json_builder_begin_array (b);
@@ -157,20 +154,20 @@ print_result (TrainJob *job)
     {
       const SsTrainProgress *p = &g_array_index (job->epochs, SsTrainProgress, i);
       json_builder_begin_object (b);
-      cli_json_add_int (b, "epoch", p->epoch + 1);
-      cli_json_add_number (b, "lr", p->lr);
-      cli_json_add_number (b, "train_loss", p->train_loss);
-      cli_json_add_number (b, "train_accuracy", p->train_acc);
-      cli_json_add_number (b, "test_loss", p->test_loss);
-      cli_json_add_number (b, "test_accuracy", p->test_acc);
-      cli_json_add_number (b, "images_per_second", p->images_per_s);
-      cli_json_add_number (b, "seconds", p->epoch_seconds);
+      ss_json_add_int (b, "epoch", p->epoch + 1);
+      ss_json_add_number (b, "lr", p->lr);
+      ss_json_add_number (b, "train_loss", p->train_loss);
+      ss_json_add_number (b, "train_accuracy", p->train_acc);
+      ss_json_add_number (b, "test_loss", p->test_loss);
+      ss_json_add_number (b, "test_accuracy", p->test_acc);
+      ss_json_add_number (b, "images_per_second", p->images_per_s);
+      ss_json_add_number (b, "seconds", p->epoch_seconds);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   if (job->opts->out != NULL)
     {
-      cli_json_add_string (b, "out", job->opts->out);
+      ss_json_add_string (b, "out", job->opts->out);
     }
   json_builder_end_object (b);
   cli_print_json (b);
@@ -391,12 +388,12 @@ cli_eval (CliOptions *opts,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      cli_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
-      cli_json_add_string (b, "data", ss_dataset_get_name (test));
-      cli_json_add_int (b, "images", (gint64) ss_dataset_get_size (test));
-      cli_json_add_number (b, "loss", loss);
-      cli_json_add_number (b, "accuracy", acc);
-      cli_json_add_number (b, "seconds", secs);
+      ss_json_add_string (b, "model", ss_arch_get_name (ss_net_get_arch (net)));
+      ss_json_add_string (b, "data", ss_dataset_get_name (test));
+      ss_json_add_int (b, "images", (gint64) ss_dataset_get_size (test));
+      ss_json_add_number (b, "loss", loss);
+      ss_json_add_number (b, "accuracy", acc);
+      ss_json_add_number (b, "seconds", secs);
       json_builder_end_object (b);
       cli_print_json (b);
     }

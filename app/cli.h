@@ -7,8 +7,10 @@
 #include <json-glib/json-glib.h>
 
 #include "ss-dataset.h"
+#include "ss-json.h"
 #include "ss-net.h"
 #include "ss-observer.h"
+#include "ss-observer-record.h"
 #include "ss-relevance.h"
 #include "ss-runs.h"
 #include "ss-train.h"
@@ -36,11 +38,15 @@ typedef struct {
   int      infer_batch;    /* bench */
   char    *db;             /* --db FILE: the run history (NULL: the default) */
   gboolean no_history;     /* --no-history: record nothing */
+  char    *preprocess;     /* --preprocess none|resize[:S]|imagenet, for png:DIR data */
+  char    *labels;         /* --labels FILE: class names for png:DIR data */
 } CliOptions;
 
 typedef int (*CliCommand) (CliOptions *opts, int argc, char **argv);
 
 int  cli_info  (CliOptions *opts, int argc, char **argv);
+/* cli-import.c: an ONNX model (core/ss-onnx.h) saved as a Supersign model file. */
+int  cli_import (CliOptions *opts, int argc, char **argv);
 int  cli_train (CliOptions *opts, int argc, char **argv);
 int  cli_eval  (CliOptions *opts, int argc, char **argv);
 int  cli_bench (CliOptions *opts, int argc, char **argv);
@@ -49,6 +55,10 @@ int  cli_saliency (CliOptions *opts, int argc, char **argv);
 int  cli_bench_ame (CliOptions *opts, int profile_repeats, gboolean phases);
 /* bench --pruned (cli-bench-prune.c): a model's inference speed beside a filter-pruned copy. */
 int  cli_bench_prune (CliOptions *opts);
+/* bench --onnx (cli-bench-onnx.c): torchvision's ResNet50 through ONNX beside PyTorch;
+ * batches ("1,8"), python and script may be NULL for the defaults. */
+int  cli_bench_onnx (CliOptions *opts, const char *batches, const char *python,
+                     const char *script);
 int  cli_entropy (CliOptions *opts, int argc, char **argv);
 /* bench --observer (cli-bench-observer.c): epoch time vs observer cost; frozen-prefix speed-up. */
 int  cli_bench_observer (CliOptions *opts, int batches, int repeats);
@@ -156,6 +166,12 @@ const char *cli_data_spec    (const CliOptions *opts, const char *model_dataset)
 /* The data set named by cli_data_spec. Transfer full. */
 SsDataset *cli_load_data     (const CliOptions *opts, const char *model_dataset, gboolean train,
                               GError **error);
+/* cli-data-png.c: png:DIR data (the folder converted to the model's input as --preprocess
+ * says, named by --labels). cli_open_model notes each model it opens, and the folder is made
+ * for the last one (opened first if none was). Transfer full. */
+SsDataset *cli_load_png_folder (const CliOptions *opts, const char *dir,
+                                const char *model_dataset, GError **error);
+void       cli_note_model      (const SsNet *net);
 /* Opens --model for inputs shaped like ds (may be NULL: the architecture's own input), applies
  * --weights and --threads. metadata receives the model file's entries. Transfer full. */
 SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHashTable **metadata,
@@ -164,17 +180,6 @@ SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHash
 gboolean   cli_check_fits    (const SsNet *net, const SsDataset *ds, GError **error);
 /* The dataset a model file says it was trained on, or NULL. */
 const char *cli_model_dataset (GHashTable *metadata);
-/* Adds member key = v to the object being built; a NaN or infinite v (no test set, a 1×1 map)
- * becomes null, since JSON has no such numbers. */
-void       cli_json_add_number (JsonBuilder *b, const char *key, double v);
-/* Adds member key = v to the object being built. */
-void       cli_json_add_int    (JsonBuilder *b, const char *key, gint64 v);
-void       cli_json_add_bool   (JsonBuilder *b, const char *key, gboolean v);
-/* The same for a string; a NULL v becomes null. */
-void       cli_json_add_string (JsonBuilder *b, const char *key, const char *v);
-/* builder's document as compact JSON text (the run history's extra columns, model metadata).
- * Transfer full (g_free). */
-char      *cli_json_to_string  (JsonBuilder *b);
 /* Prints builder's document on stdout. */
 void       cli_print_json    (JsonBuilder *builder);
 /* Prints "supersign-cli: message" on stderr; returns the exit status 1. */

@@ -76,7 +76,8 @@ rows_per_batch (const SsAmcEnv    *env,
 /* rows (nb · n_points, D [+ 1]): for each image, n_points output positions of conv node drawn
  * from rng, each the im2col patch (C, K, K) of x (nb, C, H, W) it reads (0 in the padding),
  * then 1 for the bias. AMC samples positions of a 1×1 conv's maps; a K×K conv's patch is the
- * same idea with the kernel's window. */
+ * same idea with the kernel's (dilated) window. Grouped convs never get here: ss-prune.c leaves
+ * their channels whole. */
 static void
 conv_rows (double       *rows,
            const SsNode *node,
@@ -89,7 +90,7 @@ conv_rows (double       *rows,
            gboolean      bias,
            SsRng        *rng)
 {
-  const int k = node->kernel, s = node->stride, p = node->padding;
+  const int k = node->kernel, s = node->stride, p = node->padding, dl = MAX (node->dilation, 1);
   const int d = c * k * k + (bias ? 1 : 0);
 
   for (int i = 0; i < nb; i++)
@@ -102,7 +103,7 @@ conv_rows (double       *rows,
           for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++)
               {
-                const int iy = oy * s - p + ky, ix = ox * s - p + kx;
+                const int iy = oy * s - p + ky * dl, ix = ox * s - p + kx * dl;
                 *row++ = (iy >= 0 && iy < h && ix >= 0 && ix < w)
                          ? x[(((gsize) i * c + ch) * h + iy) * w + ix] : 0.0;
               }

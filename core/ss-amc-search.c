@@ -5,6 +5,7 @@
 
 #include "ss-amc-private.h"
 #include "ss-error.h"
+#include "ss-json.h"
 
 /* AMC's search loop (mit-han-lab/amc amc_search.py, train): the agent acts at every step, the
  * environment rewards the episode at its end, and every step is stored with that final reward
@@ -111,4 +112,17 @@ ss_amc_search (SsAmcEnv            *env,
         func (&report, user_data);
     }
   return TRUE;
+}
+
+void
+ss_amc_episode_add_json (JsonBuilder        *b,
+                         const SsAmcEpisode *episode)
+{
+  ss_json_add_int (b, "episode", episode->episode);
+  ss_json_add_number (b, "reward", episode->measure.reward);
+  ss_json_add_number (b, "macs_kept", episode->macs_kept);
+  ss_json_add_number (b, "accuracy", episode->measure.accuracy);
+  ss_json_add_number (b, "ame", episode->measure.ame);
+  ss_json_add_doubles (b, "preserve_ratios", episode->ratios, episode->n_steps);
+  ss_json_add_ints (b, "kept", episode->kept, episode->n_steps);
 }

@@ -23,6 +23,7 @@
  * Legend: L steps (prunable groups), S = SS_AMC_STATE_DIM. */
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "ss-dataset.h"
 #include "ss-ddpg.h"
@@ -167,6 +168,11 @@ typedef struct {
 } SsAmcEpisode;
 
 typedef void (*SsAmcEpisodeFunc) (const SsAmcEpisode *episode, gpointer user_data);
+
+/* Adds episode's members to the object b is building, as the run history's observations and
+ * the command line's log record them: episode, reward, macs_kept, accuracy and ame (null when
+ * the reward did not measure them), preserve_ratios and kept. */
+void      ss_amc_episode_add_json (JsonBuilder *b, const SsAmcEpisode *episode);
 
 /* AMC's search (amc_search.py train): n_episodes ≥ 1 episodes of a DDPG agent (agent options
  * NULL: ss_ddpg_options_init's with replay_size = 100·L, as AMC's --rmsize 100 per layer; the

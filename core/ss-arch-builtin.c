@@ -7,7 +7,8 @@
 /* The built-in architectures. Parameter names follow the PyTorch modules they mirror (SPEC §9):
  * fmnist-vgg's conv1..conv4/bn1..bn4/fc1/fc2; the CIFAR VGGs of kuangliu/pytorch-cifar
  * ("features.N", "classifier"); torchvision's ResNet naming for the CIFAR ResNets of He et al.
- * (2016, §4.2) with 1×1-projection shortcuts (option B) where the shape changes. */
+ * (2016, §4.2) with 1×1-projection shortcuts (option B) where the shape changes, and for
+ * torchvision's ImageNet resnet50 itself, so its state_dict loads as it is. */
 
 static int
 append_simple (SsArch     *arch,
@@ -111,6 +112,57 @@ ss_arch_append_basic_block (SsArch     *arch,
   return append_simple (arch, SS_OP_RELU, n_relu2, name, 0, 0, 0, 0, FALSE);
 }
 
+int
+ss_arch_append_bottleneck (SsArch     *arch,
+                           const char *name,
+                           int         in_channels,
+                           int         width,
+                           int         stride)
+{
+  const int out = 4 * width;   /* torchvision's Bottleneck.expansion */
+  int block_in = ss_arch_get_n_nodes (arch) - 1;
+  int main_out, shortcut = block_in;
+  g_autofree char *n_conv1 = g_strconcat (name, ".conv1", NULL);
+  g_autofree char *n_bn1 = g_strconcat (name, ".bn1", NULL);
+  g_autofree char *n_relu1 = g_strconcat (name, ".relu1", NULL);
+  g_autofree char *n_conv2 = g_strconcat (name, ".conv2", NULL);
+  g_autofree char *n_bn2 = g_strconcat (name, ".bn2", NULL);
+  g_autofree char *n_relu2 = g_strconcat (name, ".relu2", NULL);
+  g_autofree char *n_conv3 = g_strconcat (name, ".conv3", NULL);
+  g_autofree char *n_bn3 = g_strconcat (name, ".bn3", NULL);
+  g_autofree char *n_ds0 = g_strconcat (name, ".downsample.0", NULL);
+  g_autofree char *n_ds1 = g_strconcat (name, ".downsample.1", NULL);
+  g_autofree char *n_add = g_strconcat (name, ".add", NULL);
+  g_autofree char *n_relu3 = g_strconcat (name, ".relu3", NULL);
+
+  /* ResNet v1.5: the stride sits on the 3×3 conv2, not on conv1 as in He et al. (2016). */
+  append_simple (arch, SS_OP_CONV, n_conv1, name, width, 1, 1, 0, FALSE);
+  append_simple (arch, SS_OP_BATCHNORM, n_bn1, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_RELU, n_relu1, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_CONV, n_conv2, name, width, 3, stride, 1, FALSE);
+  append_simple (arch, SS_OP_BATCHNORM, n_bn2, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_RELU, n_relu2, name, 0, 0, 0, 0, FALSE);
+  append_simple (arch, SS_OP_CONV, n_conv3, name, out, 1, 1, 0, FALSE);
+  main_out = append_simple (arch, SS_OP_BATCHNORM, n_bn3, name, 0, 0, 0, 0, FALSE);
+  if (stride != 1 || in_channels != out)
+    {
+      SsNode ds = {
+        .name = n_ds0, .block = (char *) name, .op = SS_OP_CONV,
+        .inputs = { block_in, SS_NODE_INPUT }, .out = out, .kernel = 1, .stride = stride,
+      };
+      ss_arch_append (arch, &ds);
+      shortcut = append_simple (arch, SS_OP_BATCHNORM, n_ds1, name, 0, 0, 0, 0, FALSE);
+    }
+  {
+    SsNode add = {
+      .name = n_add, .block = (char *) name, .op = SS_OP_ADD,
+      .inputs = { main_out, shortcut },
+    };
+    ss_arch_append (arch, &add);
+  }
+  return append_simple (arch, SS_OP_RELU, n_relu3, name, 0, 0, 0, 0, FALSE);
+}
+
 static SsArch *
 build_fmnist_vgg (int c, int h, int w, int n_classes)
 {
@@ -210,6 +262,34 @@ build_cifar_resnet (const char *name, int blocks, int c, int h, int w, int n_cla
   return arch;
 }
 
+/* torchvision.models.resnet50: 7×7/2 stem, 3×3/2 max pool, Bottleneck stages of 3, 4, 6 and 3
+ * blocks (widths 64…512, outputs 4× that), global average pool and fc. */
+static SsArch *
+build_resnet50 (int c, int h, int w, int n_classes)
+{
+  SsArch *arch = ss_arch_new ("resnet50", c, h, w, n_classes);
+  static const int blocks[4] = { 3, 4, 6, 3 };
+  int in_channels = 64;
+
+  ss_arch_append_conv (arch, "conv1", 64, 7, 2, 3, FALSE);
+  ss_arch_append_layer (arch, SS_OP_BATCHNORM, "bn1");
+  ss_arch_append_layer (arch, SS_OP_RELU, "relu");
+  ss_arch_append_pool (arch, SS_OP_MAXPOOL, "maxpool", 3, 2, 1);
+  for (int stage = 0; stage < 4; stage++)
+    for (int b = 0; b < blocks[stage]; b++)
+      {
+        g_autofree char *block = g_strdup_printf ("layer%d.%d", stage + 1, b);
+        int width = 64 << stage;
+        ss_arch_append_bottleneck (arch, block, in_channels, width,
+                                   (stage > 0 && b == 0) ? 2 : 1);
+        in_channels = 4 * width;
+      }
+  ss_arch_append_layer (arch, SS_OP_GLOBAL_AVGPOOL, "avgpool");
+  ss_arch_append_layer (arch, SS_OP_FLATTEN, "flatten");
+  ss_arch_append_linear (arch, "fc", n_classes, TRUE);
+  return arch;
+}
+
 static const int vgg11_cfg[] = { 64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0, -1 };
 static const int vgg16_cfg[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
                                  512, 512, 512, 0, -1 };
@@ -225,6 +305,7 @@ static const struct {
   { "resnet20", 3, 32, 32 },
   { "resnet56", 3, 32, 32 },
   { "resnet110", 3, 32, 32 },
+  { "resnet50", 3, 224, 224 },
 };
 
 const char *const *
@@ -278,6 +359,8 @@ ss_arch_new_builtin (const char *name,
     arch = build_cifar_resnet (name, 9, c, h, w, n_classes);
   else if (g_str_equal (name, "resnet110"))
     arch = build_cifar_resnet (name, 18, c, h, w, n_classes);
+  else if (g_str_equal (name, "resnet50"))
+    arch = build_resnet50 (c, h, w, n_classes);
   else
     {
       known = g_strjoinv (", ", (char **) ss_arch_builtin_names ());

@@ -10,6 +10,7 @@
  * (docs/architecture-json.md):
  *   { "name": "…", "input": [C, H, W], "classes": K,
  *     "layers": [ { "type": "conv", "name": "conv1", "out": 32, "kernel": 3, "padding": 1 }, … ] }
+ * A conv may also have "groups" and "dilation" (default 1), as nn.Conv2d.
  * Layers read from the layer before unless "inputs" names others ("input" is the image). A
  * "residual" layer is a whole basic block. Unknown fields are errors: a typo in "strides" should
  * not silently train another network. */
@@ -33,7 +34,8 @@ static const struct {
 #define RESIDUAL_TYPE "residual"
 
 static const char *const allowed_fields[] = {
-  "type", "name", "block", "inputs", "out", "kernel", "stride", "padding", "bias", "p", NULL,
+  "type", "name", "block", "inputs", "out", "kernel", "stride", "padding", "groups", "dilation",
+  "bias", "p", NULL,
 };
 
 static gboolean
@@ -134,6 +136,16 @@ parse_layer (SsArch     *arch,
         }
   }
 
+  /* Only a conv has groups and dilation; silently dropping them elsewhere would build another
+   * network than the one described. */
+  if ((json_object_has_member (obj, "groups") || json_object_has_member (obj, "dilation")) &&
+      !g_str_equal (type, "conv"))
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
+                   "%s: only conv layers have “groups” and “dilation”", where);
+      return FALSE;
+    }
+
   if (g_str_equal (type, RESIDUAL_TYPE))
     {
       int out, stride;
@@ -182,7 +194,9 @@ parse_layer (SsArch     *arch,
       if (!get_int (obj, "out", 0, 1, 65536, &node.out, where, error) ||
           !get_int (obj, "kernel", 0, 1, 64, &node.kernel, where, error) ||
           !get_int (obj, "stride", 1, 1, 64, &node.stride, where, error) ||
-          !get_int (obj, "padding", 0, 0, 64, &node.padding, where, error))
+          !get_int (obj, "padding", 0, 0, 64, &node.padding, where, error) ||
+          !get_int (obj, "groups", 1, 1, 65536, &node.groups, where, error) ||
+          !get_int (obj, "dilation", 1, 1, 4096, &node.dilation, where, error))
         return FALSE;
       break;
     case SS_OP_MAXPOOL:
@@ -320,7 +334,7 @@ ss_arch_new_from_json (const char *json,
         }
       shape[i] = (int) json_node_get_int (v);
     }
-  if (!get_int (root, "classes", 0, 2, 256, &classes, "the architecture", error))
+  if (!get_int (root, "classes", 0, 2, 65536, &classes, "the architecture", error))
     return NULL;
   layers = json_object_has_member (root, "layers") &&
            JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "layers"))
@@ -431,6 +445,18 @@ ss_arch_to_json (const SsArch *arch)
           json_builder_add_int_value (b, node->stride);
           json_builder_set_member_name (b, "padding");
           json_builder_add_int_value (b, node->padding);
+        }
+      /* Written only when not 1, so descriptions (and model files) of ordinary convs read as
+       * they always did. */
+      if (node->op == SS_OP_CONV && node->groups > 1)
+        {
+          json_builder_set_member_name (b, "groups");
+          json_builder_add_int_value (b, node->groups);
+        }
+      if (node->op == SS_OP_CONV && node->dilation > 1)
+        {
+          json_builder_set_member_name (b, "dilation");
+          json_builder_add_int_value (b, node->dilation);
         }
       if (node->op == SS_OP_CONV || node->op == SS_OP_LINEAR)
         {

@@ -21,5 +21,10 @@ int ss_arch_append_linear      (SsArch *arch, const char *name, int out, gboolea
  * 1×1-conv + BN projection shortcut when the stride or the width changes, add, ReLU. */
 int ss_arch_append_basic_block (SsArch *arch, const char *name, int in_channels, int out,
                                 int stride);
+/* A torchvision Bottleneck "name" (ResNet v1.5): conv1×1(width)-BN-ReLU-conv3×3(width,
+ * stride)-BN-ReLU-conv1×1(4·width)-BN, plus a 1×1-conv(stride) + BN projection when the stride
+ * or the width changes, add, ReLU. Nodes .conv1 … .bn3, .downsample.0/1, .add, .relu1-3. */
+int ss_arch_append_bottleneck  (SsArch *arch, const char *name, int in_channels, int width,
+                                int stride);
 
 G_END_DECLS

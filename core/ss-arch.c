@@ -197,6 +197,45 @@ window_out (int n, int k, int s, int p)
 /* Generous bounds that keep every count inside gint64 and every buffer inside memory. */
 #define MAX_CHANNELS (1 << 16)
 #define MAX_SIDE     (1 << 14)
+/* Data sets label with bytes (≤ 256 classes), but imported ImageNet models have 1000 or 21843
+ * outputs and still run, show saliency and prune. */
+#define MAX_CLASSES  (1 << 16)
+
+/* A conv's filters, groups and dilation against its c input channels. */
+static gboolean
+check_conv (const SsArch *arch,
+            const SsNode *node,
+            int           c,
+            GError      **error)
+{
+  int groups = MAX (node->groups, 1), dilation = MAX (node->dilation, 1);
+
+  if (node->out < 1 || node->out > MAX_CHANNELS)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
+                   "%s: layer “%s” has %d filters", arch->name, node->name, node->out);
+      return FALSE;
+    }
+  if (node->groups < 0 || groups > MAX_CHANNELS || node->dilation < 0 || dilation > MAX_SIDE ||
+      node->kernel < 1 || node->kernel > MAX_SIDE)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
+                   "%s: conv “%s” has kernel %d, %d groups and dilation %d; each must be at "
+                   "least 1 (kernel and dilation at most %d, groups at most %d)", arch->name,
+                   node->name, node->kernel, node->groups, node->dilation, MAX_SIDE,
+                   MAX_CHANNELS);
+      return FALSE;
+    }
+  if (c % groups != 0 || node->out % groups != 0)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
+                   "%s: conv “%s” splits its %d input channels and %d filters into %d groups, "
+                   "but both must be multiples of the number of groups", arch->name,
+                   node->name, c, node->out, groups);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 gboolean
 ss_arch_infer_node (SsArch  *arch,
@@ -235,21 +274,24 @@ ss_arch_infer_node (SsArch  *arch,
     case SS_OP_MAXPOOL:
     case SS_OP_AVGPOOL:
       {
-        int oh = window_out (h, node->kernel, node->stride, node->padding);
-        int ow = window_out (w, node->kernel, node->stride, node->padding);
         gboolean pool = node->op != SS_OP_CONV;
+        int groups = MAX (node->groups, 1), dilation = MAX (node->dilation, 1);
+        int span, oh, ow;
+        if (!pool && !check_conv (arch, node, c, error))
+          return FALSE;
+        /* A dilated kernel spans (K - 1)·D + 1 pixels; pools are never dilated. */
+        span = pool ? node->kernel : (node->kernel - 1) * dilation + 1;
+        oh = window_out (h, span, node->stride, node->padding);
+        ow = window_out (w, span, node->stride, node->padding);
         if (oh < 1 || ow < 1 || (pool && 2 * node->padding > node->kernel))
           {
+            g_autofree char *extra = groups > 1 || dilation > 1
+              ? g_strdup_printf (", dilation %d (it spans %d×%d)", dilation, span, span)
+              : g_strdup ("");
             g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
-                         "%s: layer “%s” (%s %d×%d, stride %d, padding %d) does not fit its "
+                         "%s: layer “%s” (%s %d×%d, stride %d, padding %d%s) does not fit its "
                          "%d×%d input", arch->name, node->name, ss_op_name (node->op),
-                         node->kernel, node->kernel, node->stride, node->padding, h, w);
-            return FALSE;
-          }
-        if (!pool && (node->out < 1 || node->out > MAX_CHANNELS))
-          {
-            g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
-                         "%s: layer “%s” has %d filters", arch->name, node->name, node->out);
+                         node->kernel, node->kernel, node->stride, node->padding, extra, h, w);
             return FALSE;
           }
         node->c = pool ? c : node->out;
@@ -340,10 +382,10 @@ ss_arch_infer_shapes (SsArch  *arch,
                    arch->name, arch->in_c, arch->in_h, arch->in_w);
       return FALSE;
     }
-  if (arch->n_classes < 2 || arch->n_classes > 256)
+  if (arch->n_classes < 2 || arch->n_classes > MAX_CLASSES)
     {
-      g_set_error (error, SS_ERROR, SS_ERROR_ARCH,
-                   "%s: %d classes; Supersign handles 2 to 256", arch->name, arch->n_classes);
+      g_set_error (error, SS_ERROR, SS_ERROR_ARCH, "%s: %d classes; Supersign handles 2 to %d",
+                   arch->name, arch->n_classes, MAX_CLASSES);
       return FALSE;
     }
   if (arch->nodes->len == 0)
@@ -389,7 +431,9 @@ ss_arch_node_params (const SsArch *arch,
   switch (node->op)
     {
     case SS_OP_CONV:
-      return node->out * in_c * node->kernel * node->kernel + (node->bias ? node->out : 0);
+      /* Weights (O, C/G, K, K): a filter sees only its group's channels. */
+      return node->out * (in_c / MAX (node->groups, 1)) * node->kernel * node->kernel +
+             (node->bias ? node->out : 0);
     case SS_OP_LINEAR:
       return node->out * in_c + (node->bias ? node->out : 0);
     case SS_OP_BATCHNORM:
@@ -409,7 +453,9 @@ ss_arch_node_macs (const SsArch *arch,
   switch (node->op)
     {
     case SS_OP_CONV:
-      return (gint64) node->out * node->h * node->w * in_c * node->kernel * node->kernel;
+      /* SPEC §8: O·OH·OW·(C/G)·K·K; dilation spreads the taps but adds none. */
+      return (gint64) node->out * node->h * node->w * (in_c / MAX (node->groups, 1)) *
+             node->kernel * node->kernel;
     case SS_OP_LINEAR:
       return node->out * in_c;
     default:

@@ -50,7 +50,8 @@ SsArch       *ss_arch_new            (const char *name, int in_c, int in_h, int 
 SsArch       *ss_arch_copy           (const SsArch *arch);
 void          ss_arch_free           (SsArch *arch);
 
-/* Built-in architectures: fmnist-vgg, lenet5, vgg11, vgg16, resnet20, resnet56, resnet110, for
+/* Built-in architectures: fmnist-vgg, lenet5, vgg11, vgg16, resnet20, resnet56, resnet110,
+ * resnet50 (torchvision's, so its state_dict loads), for
  * inputs of in_c×in_h×in_w (the data set's shape). NULL and SS_ERROR_ARCH if the name is unknown
  * or the input is too small for it. Transfer full. */
 SsArch       *ss_arch_new_builtin    (const char *name, int in_c, int in_h, int in_w, int n_classes,
@@ -58,7 +59,7 @@ SsArch       *ss_arch_new_builtin    (const char *name, int in_c, int in_h, int 
 /* Names of the built-ins, NULL-terminated; static. */
 const char *const *ss_arch_builtin_names (void);
 /* The input shape a built-in was designed for (1×28×28 for fmnist-vgg and lenet5, 3×32×32 for
- * the CIFAR networks). FALSE if unknown. */
+ * the CIFAR networks, 3×224×224 for resnet50). FALSE if unknown. */
 gboolean      ss_arch_builtin_input  (const char *name, int *c, int *h, int *w);
 
 /* Appends a copy of node and returns its index. Inputs given as SS_NODE_PREVIOUS read from the

@@ -11,6 +11,7 @@
 #include "ss-dataset-png.h"
 #include "ss-error.h"
 #include "ss-png.h"
+#include "ss-preprocess.h"
 #include "ss-resize.h"
 
 void
@@ -27,6 +28,20 @@ ss_png_folder_options_init (SsPngFolderOptions *opt,
   opt->height = h;
   opt->width = w;
   opt->n_classes = n_classes;
+}
+
+void
+ss_png_folder_options_use_imagenet (SsPngFolderOptions *opt)
+{
+  /* Gray models are rare; the channel means are the natural reading of "ImageNet's". */
+  static const float gray_mean[1] = { (0.485f + 0.456f + 0.406f) / 3 };
+  static const float gray_std[1] = { (0.229f + 0.224f + 0.225f) / 3 };
+
+  g_return_if_fail (opt != NULL);
+
+  opt->resize_shorter = ss_preprocess_imagenet_resize (MIN (opt->height, opt->width));
+  opt->mean = opt->channels == 1 ? gray_mean : ss_imagenet_mean;
+  opt->std = opt->channels == 1 ? gray_std : ss_imagenet_std;
 }
 
 void
@@ -250,6 +265,45 @@ ss_png_folder_resize_plane (guint8       *dst,
     dst[i] = (guint8) CLAMP ((int) (out[i] + 0.5f), 0, 255);
 }
 
+/* PIL's convert ("L") of an RGB image: ITU-R 601 luma in PIL's fixed point. */
+static guint8
+luma (const guint8 *rgb)
+{
+  return (guint8) ((19595u * rgb[0] + 38470u * rgb[1] + 7471u * rgb[2] + 32768u) >> 16);
+}
+
+/* dst (C, H, W) bytes from image by torchvision's Resize + CenterCrop: the channels are
+ * converted first (as one would convert ("RGB") or convert ("L") the PIL image), then resized
+ * and cropped, then made planar. */
+static void
+convert_image_crop (guint8                   *dst,
+                    const SsImage            *image,
+                    const SsPngFolderOptions *opt)
+{
+  g_autoptr(SsImage) converted = NULL, out = NULL;
+  const SsImage *src = image;
+  gsize plane = (gsize) opt->height * opt->width;
+
+  if (image->channels == 1 && opt->channels == 3)
+    src = converted = ss_image_to_rgb (image);
+  else if (image->channels == 3 && opt->channels == 1)
+    {
+      gsize n = (gsize) image->width * image->height;
+      src = converted = ss_image_new (image->width, image->height, 1);
+      for (gsize i = 0; i < n; i++)
+        converted->pixels[i] = luma (image->pixels + 3 * i);
+    }
+  /* check_options made sure resize_shorter is in range, so this cannot fail. */
+  out = ss_image_resize_crop (src, opt->resize_shorter, opt->width, opt->height, NULL);
+  g_assert (out != NULL);
+  for (int ch = 0; ch < opt->channels; ch++)
+    for (gsize i = 0; i < plane; i++)
+      {
+        guint8 v = out->pixels[i * opt->channels + ch];
+        dst[ch * plane + i] = opt->invert ? 255 - v : v;
+      }
+}
+
 /* dst (C, H, W) bytes from image, converted as the header says. */
 static void
 convert_image (guint8        *dst,
@@ -270,7 +324,7 @@ convert_image (guint8        *dst,
           else if (opt->channels == 3)
             src[i] = p[ch];
           else
-            src[i] = (guint8) ((19595u * p[0] + 38470u * p[1] + 7471u * p[2] + 32768u) >> 16);
+            src[i] = luma (p);
         }
       ss_png_folder_resize_plane (dst + ch * plane, opt->height, opt->width, src,
                                   image->height, image->width);
@@ -291,6 +345,13 @@ check_options (const SsPngFolderOptions *opt,
                    "PNG folder: the model's input must be 1 or 3 channels of at most 4096×4096 "
                    "with 1 to 256 classes (got %d×%d×%d, %d classes)",
                    opt->channels, opt->height, opt->width, opt->n_classes);
+      return FALSE;
+    }
+  if (opt->resize_shorter < 0 || opt->resize_shorter > SS_PREPROCESS_MAX_RESIZE)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "PNG folder: the shorter side to resize to must be 1 to %d pixels (got %d)",
+                   SS_PREPROCESS_MAX_RESIZE, opt->resize_shorter);
       return FALSE;
     }
   if (opt->std != NULL)
@@ -331,6 +392,9 @@ ss_dataset_load_png_folder (const char               *dir,
 
   cap = opt->max_images > 0 ? opt->max_images : SS_PNG_FOLDER_MAX_IMAGES_DEFAULT;
   sample_len = (gsize) opt->channels * opt->height * opt->width;
+  /* 10,000 ImageNet-sized inputs would be 1.5 GB of bytes: stay within what a data set may
+   * hold. */
+  cap = MIN (cap, MAX (SS_DATASET_MAX_BYTES / sample_len, 1));
   rep->files = g_ptr_array_new_with_free_func (g_free);
   rep->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   pixels = g_new (guint8, MIN (entries->len, cap) * sample_len + 1);
@@ -358,7 +422,10 @@ ss_dataset_load_png_folder (const char               *dir,
           g_ptr_array_add (rep->problems, local);
           continue;
         }
-      convert_image (pixels + n * sample_len, image, opt);
+      if (opt->resize_shorter > 0)
+        convert_image_crop (pixels + n * sample_len, image, opt);
+      else
+        convert_image (pixels + n * sample_len, image, opt);
       labels[n] = e->label >= 0 ? (guint8) e->label : 0;
       rep->labelled[n] = e->label >= 0;
       rep->n_labelled += e->label >= 0;

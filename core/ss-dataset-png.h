@@ -9,7 +9,9 @@
  * subfolder (one level deep) whose name is a class — its number ("3") or its name compared on
  * letters and digits only, ignoring case ("trouser", "T-shirt_top" for "T-shirt/top") — is
  * labelled with that class; a subfolder with another name gives unlabelled samples. Samples are
- * ordered by path (bytewise). Other files are ignored.
+ * ordered by path (bytewise). Other files are ignored. At most max_images images are loaded,
+ * and no more than fit in SS_DATASET_MAX_BYTES at the model's input size (a note in the report
+ * says so).
  *
  * Conversion, per image read with ss_png_load (8-bit gray or RGB):
  *   1. channels: gray → RGB replicates the plane; RGB → gray is ITU-R 601 luma with PIL's
@@ -20,6 +22,12 @@
  *      align_corners=False) brings it to H × W; values are rounded to bytes;
  *   3. invert (option): v → 255 − v, for dark drawings on light paper shown to a model trained
  *      on light objects on black (MNIST, Fashion-MNIST).
+ * With resize_shorter = S > 0, step 2 is torchvision's evaluation transform instead:
+ * Resize (S) (shorter side to S, aspect kept, Pillow's antialiased bilinear) then CenterCrop
+ * ((H, W)), byte for byte as torchvision on PIL images (core/ss-preprocess.h).  With the ImageNet
+ * preset (ss_png_folder_options_use_imagenet) a folder of photos becomes what a torchvision
+ * ImageNet model expects: Resize (256), CenterCrop (224), ToTensor, Normalize (ImageNet's mean
+ * and std).
  * A file that cannot be read or decoded is skipped and its GError (naming the file) is listed
  * in the report; it never stops the others. */
 
@@ -45,6 +53,9 @@ typedef struct {
   const float        *std;
   gboolean            invert;
   gsize               max_images;    /* 0: SS_PNG_FOLDER_MAX_IMAGES_DEFAULT */
+  /* 0: stretch each image to H × W (step 2); S in 1..SS_PREPROCESS_MAX_RESIZE: Resize (S) then
+   * CenterCrop ((H, W)) as torchvision */
+  int                 resize_shorter;
 } SsPngFolderOptions;
 
 /* What became of each file. */
@@ -60,6 +71,12 @@ typedef struct {
  * normalisation, no inversion, the default cap. */
 void       ss_png_folder_options_init (SsPngFolderOptions *opt, int c, int h, int w,
                                        int n_classes);
+
+/* The ImageNet preset: resize_shorter = 256 / 224 of the input's shorter side (256 for 224,
+ * ss_preprocess_imagenet_resize) and ImageNet's mean and std (a 1-channel input gets the mean
+ * of the three means and of the three stds, 0.449 and 0.226).  Call after
+ * ss_png_folder_options_init. */
+void       ss_png_folder_options_use_imagenet (SsPngFolderOptions *opt);
 
 /* Loads the folder dir as described above into a data set named "png" with opt's classes and
  * normalisation. report (nullable) receives what happened to each file (free with

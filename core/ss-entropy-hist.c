@@ -12,13 +12,14 @@
  * tables larger than the L1 cache, so the code counts with as few of them as it can:
  * - a dense table about as large as its items is cleared by one memset, counted, and read back
  *   by a vectorised scan of every slot (which leaves it zero for the next histogram); its row
- *   sums are the histogram of the first codes, so H0 needs no count of its own;
+ *   sums are the histogram of the first codes, so H0 needs no count of its own; its counters
+ *   are 16-bit when no count can pass 65535, halving what stays in the cache;
  * - a sparse dense table (small maps) is not counted at all but for the duplicated keys: one bit
  *   per key, in the L1 cache, finds the items whose key came before;
  * - the count-of-counts is never updated per increment (that chained every increment on cc[0]
  *   and cc[1] through memory);
  * - the quantisation multiplies in float where that provably gives the double-precision
- *   division's code. */
+ *   division's code, and finds the min and max with independent lanes. */
 
 #include <math.h>
 #include <string.h>
@@ -42,6 +43,8 @@
 #define SCAN_SLOTS_PER_PAIR 4u
 /* Cells quantised per block; a block holding a value near a bin edge is redone exactly. */
 #define QUANT_BLOCK         32
+/* Independent lanes of the min and max pass: four AVX2 vectors. */
+#define MINMAX_LANES        32
 
 /* Entropy in nats of n items from their count-of-counts cc (cmax + 1): cc[c] bins hold c
  * items, for 2 ≤ c ≤ cmax, and m bins are occupied.  *occupied receives m. */
@@ -90,19 +93,37 @@ ss_ame_quantize (guint16     *q,
                  gsize        n,
                  int          bins)
 {
-  float lo = INFINITY, hi = -INFINITY;
-  guint32 nan = 0;
+  float lo = INFINITY, hi = -INFINITY, mn[MINMAX_LANES], mx[MINMAX_LANES];
+  guint32 nan = 0, bad[MINMAX_LANES] = { 0 };
   gsize done = 0;
 
-  /* min and max are exact in any order (±0 compare equal, and either may come out). */
-#pragma omp simd reduction(min:lo) reduction(max:hi) reduction(|:nan)
-  for (gsize i = 0; i < n; i++)
+  /* min and max are exact in any order (±0 compare equal, and either may come out).  Several
+   * vectors of lanes, so each comparison does not wait for the one before (a single vector
+   * made this pass a third of the quantisation). */
+  for (int k = 0; k < MINMAX_LANES; k++)
+    mn[k] = INFINITY, mx[k] = -INFINITY;
+  for (; done + MINMAX_LANES <= n; done += MINMAX_LANES)
+    for (int k = 0; k < MINMAX_LANES; k++)
+      {
+        const float v = x[done + k];
+        bad[k] |= v != v;
+        mn[k] = v < mn[k] ? v : mn[k];
+        mx[k] = v > mx[k] ? v : mx[k];
+      }
+  for (int k = 0; k < MINMAX_LANES; k++)
     {
-      const float v = x[i];
+      nan |= bad[k];
+      lo = mn[k] < lo ? mn[k] : lo;
+      hi = mx[k] > hi ? mx[k] : hi;
+    }
+  for (; done < n; done++)
+    {
+      const float v = x[done];
       nan |= v != v;
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
+  done = 0;
   if (nan || isinf (lo) || isinf (hi))
     return SS_AME_NONFINITE;
   if (lo == hi)
@@ -114,8 +135,11 @@ ss_ame_quantize (guint16     *q,
   /* The float product v = (x − lo)·scale is within 3.01·2⁻²⁴·B of the double-precision x'·B
    * (four roundings of relative 2⁻²⁴ or 2⁻⁵³, |x'·B| ≤ B), so when v is farther than
    * 2⁻²¹·B from every integer the two have the same floor, below B: then |frac v − ½| stays
-   * under far.  A subnormal scale (a range near FLT_MAX at B ≤ 3) would break that bound: then
-   * every code is exact. */
+   * under far.  v = 0 is exact too: x − lo is 0 only for x = lo (gradual underflow), and a
+   * product that underflows to 0 has x'·B far below 1, so both codes are 0.  That case is
+   * every zero of a ReLU map, which would otherwise send most blocks down the exact path.  A
+   * subnormal scale (a range near FLT_MAX at B ≤ 3) would break the bound: then every code is
+   * exact. */
   const float far = 0.5f - (float) (b * 0x1p-21);
   if (isnormal (scale) && isfinite (hi - lo))  /* then 0 ≤ v ≤ B·(1 + 2⁻²²) */
     for (; done + QUANT_BLOCK <= n; done += QUANT_BLOCK)
@@ -128,7 +152,7 @@ ss_ame_quantize (guint16     *q,
           {
             const float v = (xb[i] - flo) * scale;
             const gint32 c = (gint32) v;
-            near |= fabsf (v - (float) c - 0.5f) > far;
+            near |= (fabsf (v - (float) c - 0.5f) > far) & (v != 0.0f);
             qb[i] = (guint16) c;
           }
         if (near)
@@ -199,130 +223,218 @@ cc_reach (guint32 *cc,
     cc[++*cmax] = 0;
 }
 
-/* Entropy in nats of p's joint histogram, counted in wk->hist.  When row_sums, wk->marg
- * receives the sums of its B rows: the histogram of the pairs' first codes. */
+/* A table about as large as its items: count every item, list the few bins that reach 5 (their
+ * counts are read at the end), and read how many reach 1 to 4 off a scan of every slot, which
+ * also clears the table and, when row_sums, leaves the sums of its B rows (the histogram of the
+ * pairs' first codes) in wk->marg.  Keeping cc[c] while counting would move a bin from
+ * cc[c − 1] to cc[c] at every increment, a chain of dependent memory updates on cc[0] and
+ * cc[1].  Keys are made as they are used: a buffer of them would only crowd the table out of
+ * the cache.  The counting loop is a few instructions per item, so unrolling it (loop overhead)
+ * is worth a tenth of its time.
+ *
+ * This is written twice, for 32-bit counters and for 16-bit ones (below): with at most 65535
+ * items no count can overflow 16 bits, and the table has half the bytes to clear, to keep in
+ * the L2 cache while it is counted into, and to scan, at twice the lanes per vector.  A map of
+ * 224×224 at B = 256 has 49,952 pairs: its 64K-slot table shrinks from 256 KiB to 128 KiB. */
 VECTOR_CLONES static double
-dense_entropy (SsAmeWork   *wk,
-               const Pairs *p,
-               gboolean     row_sums)
+dense_scan32 (SsAmeWork   *wk,
+              const Pairs *p,
+              gboolean     row_sums)
 {
   guint32 *restrict table = wk->hist, *restrict list = wk->keys, *restrict cc = wk->cc;
   const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
   const guint32 mul = p->mul;
+  guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;  /* 32 bits, as the table: the scan vectorises */
   gsize n_listed = 0;
-  guint32 cmax;
-  guint m;
+  guint32 cmax = 4;
 
-  /* Keeping cc[c] while counting would move a bin from cc[c − 1] to cc[c] at every increment, a
-   * chain of dependent memory updates on cc[0] and cc[1]; both ways below avoid it.  Keys are
-   * made as they are used: a buffer of them would only crowd the table out of the cache.  The
-   * two counting loops are a few instructions per item, so unrolling them (loop overhead) is
-   * worth a tenth of their time. */
-  if (slots <= SCAN_SLOTS_PER_PAIR * n)
+  if (wk->hist_zero_bytes < slots * sizeof (guint32))
+    memset (table, 0, slots * sizeof (guint32));
+  for (gsize i = 0; i < p->rows; i++)
     {
-      /* A table about as large as its items: count every item, list the few bins that reach
-       * 5 (their counts are read at the end), and read how many reach 1 to 4 off a scan of
-       * every slot. */
-      guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;  /* 32 bits, as the table: the scan vectorises */
-
-      if (!wk->hist_zero)
-        memset (table, 0, slots * sizeof (guint32));
-      for (gsize i = 0; i < p->rows; i++)
-        {
-          const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
+      const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
 #pragma GCC unroll 8
-          for (gsize j = 0; j < p->cols; j++)
-            {
-              const guint32 key = ra[j] * mul + rb[j];
-              if (G_UNLIKELY (++table[key] == 5))
-                list[n_listed++] = key;
-            }
-        }
-      cmax = 4;
-      for (gsize i = 0; i < n_listed; i++)
+      for (gsize j = 0; j < p->cols; j++)
         {
-          const guint32 c = table[list[i]];
+          const guint32 key = ra[j] * mul + rb[j];
+          if (G_UNLIKELY (++table[key] == 5))
+            list[n_listed++] = key;
+        }
+    }
+  for (gsize i = 0; i < n_listed; i++)
+    {
+      const guint32 c = table[list[i]];
+      cc_reach (cc, &cmax, c);
+      cc[c]++;
+    }
+  for (gsize a = 0; a < width; a++)
+    {
+      guint32 *restrict row = table + a * width;
+      guint32 sum = 0;
+
+      for (gsize b = 0; b < width; b++)
+        {
+          const gint32 c = (gint32) row[b];  /* counts < 2³¹: signed compares */
+          s1 += c > 0;
+          s2 += c > 1;
+          s3 += c > 2;
+          s4 += c > 3;
+          sum += (guint32) c;
+          row[b] = 0;
+        }
+      if (row_sums)
+        wk->marg[a] = sum;
+    }
+  wk->hist_zero_bytes = MAX (wk->hist_zero_bytes, slots * sizeof (guint32));
+  cc[2] = s2 - s3;
+  cc[3] = s3 - s4;
+  cc[4] = s4 - (guint32) n_listed;
+  return entropy_from_cc (cc, cmax, s1, n, wk->mm, NULL);
+}
+
+/* dense_scan32 with 16-bit counters, for at most 65535 items. */
+VECTOR_CLONES static double
+dense_scan16 (SsAmeWork   *wk,
+              const Pairs *p,
+              gboolean     row_sums)
+{
+  guint16 *restrict table = (guint16 *) wk->hist;
+  guint32 *restrict list = wk->keys, *restrict cc = wk->cc;
+  const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
+  const guint32 mul = p->mul;
+  guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  gsize n_listed = 0;
+  guint32 cmax = 4;
+
+  g_assert (n <= G_MAXUINT16);
+  if (wk->hist_zero_bytes < slots * sizeof (guint16))
+    memset (table, 0, slots * sizeof (guint16));
+  for (gsize i = 0; i < p->rows; i++)
+    {
+      const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
+#pragma GCC unroll 8
+      for (gsize j = 0; j < p->cols; j++)
+        {
+          const guint32 key = ra[j] * mul + rb[j];
+          if (G_UNLIKELY (++table[key] == 5))
+            list[n_listed++] = key;
+        }
+    }
+  for (gsize i = 0; i < n_listed; i++)
+    {
+      const guint32 c = table[list[i]];
+      cc_reach (cc, &cmax, c);
+      cc[c]++;
+    }
+  for (gsize a = 0; a < width; a++)
+    {
+      guint16 *restrict row = table + a * width;
+      /* 16-bit lanes: a row has at most 362 slots and its sum at most 65535 items. */
+      guint16 r1 = 0, r2 = 0, r3 = 0, r4 = 0, sum = 0;
+
+      for (gsize b = 0; b < width; b++)
+        {
+          /* Counts reach 65535, past the signed compares; clamped at 4 they fit them. */
+          const guint16 c = row[b], m = MIN (c, 4);
+          r1 += m > 0;
+          r2 += m > 1;
+          r3 += m > 2;
+          r4 += m > 3;
+          sum += c;
+          row[b] = 0;
+        }
+      s1 += r1;
+      s2 += r2;
+      s3 += r3;
+      s4 += r4;
+      if (row_sums)
+        wk->marg[a] = sum;
+    }
+  wk->hist_zero_bytes = MAX (wk->hist_zero_bytes, slots * sizeof (guint16));
+  cc[2] = s2 - s3;
+  cc[3] = s3 - s4;
+  cc[4] = s4 - (guint32) n_listed;
+  return entropy_from_cc (cc, cmax, s1, n, wk->mm, NULL);
+}
+
+/* A sparse table: most items are alone in their bin.  One bit per key finds the items whose key
+ * came before (duplicates), and only those are counted, in the 32-bit table: a bin holds 1 + its
+ * duplicates.  When row_sums, wk->marg receives the histogram of the pairs' first codes. */
+VECTOR_CLONES static double
+dense_sparse (SsAmeWork   *wk,
+              const Pairs *p,
+              gboolean     row_sums)
+{
+  guint32 *restrict table = wk->hist, *restrict list = wk->keys, *restrict cc = wk->cc;
+  guint32 *restrict bits = wk->bits;
+  const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
+  const gsize words = (slots + 31) / 32;
+  const guint32 mul = p->mul;
+  gsize n_listed = 0;
+  guint32 cmax = 1;
+
+  if (words <= SCAN_SLOTS_PER_PAIR * n)
+    memset (bits, 0, words * sizeof (guint32));
+  else
+    for (gsize i = 0; i < p->rows; i++)
+      {
+        const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
+        for (gsize j = 0; j < p->cols; j++)
+          bits[(ra[j] * mul + rb[j]) / 32] = 0;
+      }
+  if (row_sums)
+    memset (wk->marg, 0, width * sizeof (guint32));
+  for (gsize i = 0; i < p->rows; i++)
+    {
+      const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
+#pragma GCC unroll 8
+      for (gsize j = 0; j < p->cols; j++)
+        {
+          const guint32 key = ra[j] * mul + rb[j], word = bits[key / 32];
+          const guint32 bit = 1u << (key % 32);
+          list[n_listed] = key;
+          n_listed += (word & bit) != 0;
+          bits[key / 32] = word | bit;
+          if (row_sums)
+            wk->marg[ra[j]]++;
+        }
+    }
+  if (wk->hist_zero_bytes < slots * sizeof (guint32))
+    for (gsize i = 0; i < n_listed; i++)
+      table[list[i]] = 0;
+  for (gsize i = 0; i < n_listed; i++)
+    table[list[i]]++;
+  /* The first visit of a duplicated key takes its count and zeroes it, so the table is left as
+   * it was found. */
+  for (gsize i = 0; i < n_listed; i++)
+    {
+      const guint32 c = table[list[i]] + 1;
+      if (c > 1)
+        {
           cc_reach (cc, &cmax, c);
           cc[c]++;
-        }
-      for (gsize a = 0; a < width; a++)
-        {
-          guint32 *restrict row = table + a * width;
-          guint32 sum = 0;
-
-          for (gsize b = 0; b < width; b++)
-            {
-              const gint32 c = (gint32) row[b];  /* counts < 2³¹: signed compares */
-              s1 += c > 0;
-              s2 += c > 1;
-              s3 += c > 2;
-              s4 += c > 3;
-              sum += (guint32) c;
-              row[b] = 0;
-            }
-          if (row_sums)
-            wk->marg[a] = sum;
-        }
-      wk->hist_zero = TRUE;
-      cc[2] = s2 - s3;
-      cc[3] = s3 - s4;
-      cc[4] = s4 - (guint32) n_listed;
-      m = s1;
-    }
-  else
-    {
-      /* A sparse table: most items are alone in their bin.  One bit per key finds the items
-       * whose key came before (duplicates), and only those are counted: a bin holds 1 + its
-       * duplicates. */
-      guint32 *restrict bits = wk->bits;
-      const gsize words = (slots + 31) / 32;
-
-      if (words <= SCAN_SLOTS_PER_PAIR * n)
-        memset (bits, 0, words * sizeof (guint32));
-      else
-        for (gsize i = 0; i < p->rows; i++)
-          {
-            const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
-            for (gsize j = 0; j < p->cols; j++)
-              bits[(ra[j] * mul + rb[j]) / 32] = 0;
-          }
-      if (row_sums)
-        memset (wk->marg, 0, width * sizeof (guint32));
-      for (gsize i = 0; i < p->rows; i++)
-        {
-          const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
-#pragma GCC unroll 8
-          for (gsize j = 0; j < p->cols; j++)
-            {
-              const guint32 key = ra[j] * mul + rb[j], word = bits[key / 32];
-              const guint32 bit = 1u << (key % 32);
-              list[n_listed] = key;
-              n_listed += (word & bit) != 0;
-              bits[key / 32] = word | bit;
-              if (row_sums)
-                wk->marg[ra[j]]++;
-            }
-        }
-      if (!wk->hist_zero)
-        for (gsize i = 0; i < n_listed; i++)
           table[list[i]] = 0;
-      for (gsize i = 0; i < n_listed; i++)
-        table[list[i]]++;
-      /* The first visit of a duplicated key takes its count and zeroes it. */
-      cmax = 1;
-      for (gsize i = 0; i < n_listed; i++)
-        {
-          const guint32 c = table[list[i]] + 1;
-          if (c > 1)
-            {
-              cc_reach (cc, &cmax, c);
-              cc[c]++;
-              table[list[i]] = 0;
-            }
         }
-      m = (guint) (n - n_listed);
     }
-  return entropy_from_cc (cc, cmax, m, n, wk->mm, NULL);
+  return entropy_from_cc (cc, cmax, (guint) (n - n_listed), n, wk->mm, NULL);
+}
+
+/* Entropy in nats of p's joint histogram, counted in wk->hist.  When row_sums, wk->marg
+ * receives the sums of its B rows: the histogram of the pairs' first codes. */
+static double
+dense_entropy (SsAmeWork   *wk,
+               const Pairs *p,
+               gboolean     row_sums)
+{
+  const gsize slots = (gsize) wk->bins * (gsize) wk->bins, n = p->rows * p->cols;
+
+  if (slots > SCAN_SLOTS_PER_PAIR * n)
+    return dense_sparse (wk, p, row_sums);
+  /* By the map's cells, not this histogram's items, so every histogram of the map (SDE's
+   * offsets have fewer pairs) uses the same counters. */
+  if (wk->n <= G_MAXUINT16)
+    return dense_scan16 (wk, p, row_sums);
+  return dense_scan32 (wk, p, row_sums);
 }
 
 double

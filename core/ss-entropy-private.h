@@ -14,7 +14,8 @@
  *   keys  (N)       guint32  keys of some of one histogram's items        (SS_AME_HIST_DENSE)
  *   bits  (⌈B²/32⌉) guint32  one bit per key: seen yet?                   (SS_AME_HIST_DENSE)
  *   marg  (B)       guint32  histogram of q for H0
- *   hist  (B²)      guint32  dense joint histogram, key a·B + b           (SS_AME_HIST_DENSE)
+ *   hist  (B²)      guint32  dense joint histogram, key a·B + b           (SS_AME_HIST_DENSE;
+ *                            read as B² guint16 counters when N ≤ 65535 and it is scanned)
  *         (2·T)     guint32  or hash slots {key, count}, count 0 = empty  (SS_AME_HIST_HASH)
  *   q     (N)       guint16  bin codes of the map (B ≤ 65536)
  * Every histogram holds at most N distinct keys and T ≥ 2N, so the load stays ≤ 1/2. */
@@ -44,7 +45,8 @@ typedef struct {
   guint32       *marg;        /* (B) */
   guint32       *hist;        /* (B²) or (2·T) */
   guint16       *q;           /* (N) */
-  gboolean       hist_zero;   /* hist is known to be all zero (it starts as garbage) */
+  gsize          hist_zero_bytes;  /* hist's first bytes known to be zero (it starts as
+                                    * garbage; a scan clears its 16- or 32-bit table) */
 } SsAmeWork;
 
 gsize    ss_ame_scratch_size_mode (int h, int w, const SsAmeOptions *opt, SsAmeHistMode mode);

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "ss-error.h"
-#include "ss-model-file.h"
+#include "ss-model-file-private.h"
+#include "ss-onnx.h"
 #include "ss-safetensors.h"
 
 #define FORMAT_VERSION "1"
@@ -59,6 +60,27 @@ ss_model_save (SsNet      *net,
   return ss_safetensors_writer_save (w, path, error);
 }
 
+/* Every tensor of st in one array (shallow copies of its views). Transfer full (g_free). */
+static SsTensorView *
+all_tensors (const SsSafetensors *st)
+{
+  guint n = ss_safetensors_get_n_tensors (st);
+  SsTensorView *views = g_new0 (SsTensorView, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    views[i] = *ss_safetensors_get (st, i);
+  return views;
+}
+
+static gboolean
+load_tensors (SsNet               *net,
+              const SsSafetensors *st,
+              const char          *path,
+              GError             **error)
+{
+  g_autofree SsTensorView *views = all_tensors (st);
+  return ss_model_load_tensors (net, views, ss_safetensors_get_n_tensors (st), path, error);
+}
+
 static gboolean
 is_batches_tracked (const SsNet *net,
                     const char  *name,
@@ -84,11 +106,25 @@ all_finite (const float *x,
   return TRUE;
 }
 
-static gboolean
-load_tensors (SsNet               *net,
-              const SsSafetensors *st,
-              const char          *path,
-              GError             **error)
+static const SsTensorView *
+find_tensor (const SsTensorView *tensors,
+             guint               n_tensors,
+             const char         *name)
+{
+  for (guint i = 0; i < n_tensors; i++)
+    if (g_str_equal (tensors[i].name, name))
+      return &tensors[i];
+  return NULL;
+}
+
+/* Shared by model files and the ONNX importer (ss-model-file-private.h); path names the
+ * source in messages. */
+gboolean
+ss_model_load_tensors (SsNet              *net,
+                       const SsTensorView *tensors,
+                       guint               n_tensors,
+                       const char         *path,
+                       GError            **error)
 {
   g_autoptr(GString) missing = g_string_new (NULL);
   g_autoptr(GString) extra = g_string_new (NULL);
@@ -98,7 +134,7 @@ load_tensors (SsNet               *net,
   for (int p = 0; p < n_params; p++)
     {
       const SsParamInfo *info = ss_net_get_param_info (net, p);
-      const SsTensorView *t = ss_safetensors_lookup (st, info->name);
+      const SsTensorView *t = find_tensor (tensors, n_tensors, info->name);
       gboolean same = TRUE;
 
       if (t == NULL)
@@ -151,9 +187,9 @@ load_tensors (SsNet               *net,
                    ss_arch_get_name (ss_net_get_arch (net)), missing->str);
       return FALSE;
     }
-  for (guint i = 0; i < ss_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < n_tensors; i++)
     {
-      const SsTensorView *t = ss_safetensors_get (st, i);
+      const SsTensorView *t = &tensors[i];
       int node;
       if (ss_net_find_param (net, t->name) >= 0)
         continue;
@@ -181,12 +217,12 @@ load_tensors (SsNet               *net,
   for (int p = 0; p < n_params; p++)
     {
       const SsParamInfo *info = ss_net_get_param_info (net, p);
-      const SsTensorView *t = ss_safetensors_lookup (st, info->name);
+      const SsTensorView *t = find_tensor (tensors, n_tensors, info->name);
       memcpy (ss_net_get_param (net, p), t->data, sizeof (float) * info->len);
     }
-  for (guint i = 0; i < ss_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < n_tensors; i++)
     {
-      const SsTensorView *t = ss_safetensors_get (st, i);
+      const SsTensorView *t = &tensors[i];
       int node;
       if (is_batches_tracked (net, t->name, &node))
         ss_net_set_batches_tracked (net, node, *(const gint64 *) t->data);
@@ -279,6 +315,14 @@ ss_model_open (const char  *spec,
     *metadata = NULL;
   if (g_str_has_suffix (spec, ".safetensors"))
     return ss_model_load (spec, metadata, error);
+  if (g_str_has_suffix (spec, ".onnx"))
+    {
+      /* An imported network carries no Supersign metadata (data set, recipe). */
+      SsNet *net = ss_onnx_load (spec, error);
+      if (net != NULL && metadata != NULL)
+        *metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      return net;
+    }
   if (g_str_has_suffix (spec, ".json"))
     arch = ss_arch_new_from_json_file (spec, error);
   else

@@ -32,8 +32,8 @@ SsNet   *ss_model_load         (const char *path, GHashTable **metadata, GError 
 gboolean ss_model_load_weights (SsNet *net, const char *path, GError **error);
 
 /* --model: a built-in name (fresh weights from seed, for inputs of in_c×in_h×in_w and
- * n_classes), an architecture .json file (likewise), or a .safetensors model file.
- * Transfer full. */
+ * n_classes), an architecture .json file (likewise), a .safetensors model file, or an .onnx
+ * file imported with its weights (ss-onnx.h). Transfer full. */
 SsNet   *ss_model_open         (const char *spec, int in_c, int in_h, int in_w, int n_classes,
                                 guint64 seed, GHashTable **metadata, GError **error);
 

@@ -19,9 +19,12 @@ typedef struct {
   float    *stat_invstd;   /* (C) */
   /* Memory plan, fixed at creation (see ss-net-run.c): */
   int       canonical;     /* the node whose buffers this one uses (flatten: its input's) */
-  int       last_use;      /* last node reading this output (n_nodes for the logits) */
   int       first_writer;  /* first node whose backward writes this gradient */
   int       out_slot;      /* shared output buffer in ss_net_predict */
+  /* Inference fusion (ss_net_predict): a conv whose only reader is a batch norm computes that
+   * batch norm, then possibly a residual add and a ReLU, in its output pass. */
+  int       fused_into;    /* the conv that computes this BN, add or ReLU in predict; -1 */
+  int       fuse_bn, fuse_add, fuse_relu;   /* conv: the nodes it absorbs, -1 if none */
   int       grad_slot;     /* shared gradient buffer in a training backward */
   /* Into the arenas, for the current capacity: */
   float    *out;           /* (N, C, H, W) */
@@ -76,8 +79,11 @@ struct _SsNet {
   double      *seconds;      /* per node: forward then backward, accumulated while profiling */
 };
 
-/* ss-net-run.c */
-void ss_net_plan_memory    (SsNet *net);
-void ss_net_release_memory (SsNet *net);
+/* ss-net-plan.c */
+void   ss_net_plan_memory    (SsNet *net);
+void   ss_net_release_memory (SsNet *net);
+/* Grows r to at least len floats (64-byte aligned; old contents lost) and returns its memory. */
+float *ss_net_region_reserve (SsRegion *r, gsize len);
+void   ss_net_region_clear   (SsRegion *r);
 
 G_END_DECLS

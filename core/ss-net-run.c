@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ss-activation.h"
@@ -8,15 +9,16 @@
 #include "ss-linear.h"
 #include "ss-net-private.h"
 
-/* Running a net: forward, backward, prediction, and the memory they use.
+/* Running a net: forward, backward and prediction, in the memory ss-net-plan.c lays out.
  * Legend: N batch, K classes; a node's output is (N, C, H, W).
  *
- * Memory plan. A forward for training or inspection keeps every node's output (the backward and
- * Grad-CAM read them). Gradients are kept per node when someone will read them (saliency); in a
- * training step each lives only from its first writer's backward to its own, so gradients share
- * "slots" assigned by interval colouring. ss_net_predict does the same for outputs: a buffer is
- * free once its last reader has run. A flatten node never owns memory: it reinterprets its
- * input's buffers, so its "canonical" node is its input's. */
+ * Inference fusion. In ss_net_predict a conv whose only reader is a batch norm also computes
+ * that batch norm (evaluation form), then the residual add reading only the batch norm (when its
+ * other operand is ready before the conv runs) and the ReLU reading only what came before, all
+ * in the conv's output pass while the values are in cache (SsConvPost): ResNet's conv-BN-ReLU
+ * and conv-BN-add-ReLU chains become one pass instead of three or four. The absorbed nodes share
+ * the conv's buffer; the float operations are the unfused ones, so the logits are the same bit
+ * for bit. */
 
 #define BN_MOMENTUM 0.1f
 #define BN_EPS      1e-5f
@@ -28,140 +30,16 @@ round_up (gsize n)
   return (n + ALIGN / sizeof (float) - 1) & ~(ALIGN / sizeof (float) - 1);
 }
 
-/* Greedy interval colouring. Items order[0..m) sorted by start; item i is live over
- * [start[i], end[i]]. Fills slot[i] and len[slot] = max size[i]; returns the slot count. */
-static int
-colour_intervals (int          m,
-                  const int   *order,
-                  const int   *start,
-                  const int   *end,
-                  const gsize *size,
-                  int         *slot,
-                  gsize       *len)
-{
-  g_autofree int *busy_until = g_new (int, MAX (m, 1));
-  int n_slots = 0;
-
-  for (int k = 0; k < m; k++)
-    {
-      int i = order[k], s = -1;
-      for (int j = 0; j < n_slots && s < 0; j++)
-        if (busy_until[j] < start[i])
-          s = j;
-      if (s < 0)
-        {
-          s = n_slots++;
-          len[s] = 0;
-        }
-      busy_until[s] = end[i];
-      slot[i] = s;
-      len[s] = MAX (len[s], size[i]);
-    }
-  return n_slots;
-}
-
-void
-ss_net_plan_memory (SsNet *net)
-{
-  int n = net->n_nodes;
-  g_autofree int *order = g_new (int, n);
-  g_autofree int *start = g_new (int, n);
-  g_autofree int *end = g_new (int, n);
-  g_autofree int *slot = g_new (int, n);
-  g_autofree gsize *size = g_new (gsize, n);
-  int m = 0;
-
-  for (int i = 0; i < n; i++)
-    {
-      SsNodeState *st = &net->nodes[i];
-      int src = st->node->inputs[0];
-      st->canonical = st->node->op == SS_OP_FLATTEN && src != SS_NODE_INPUT
-                      ? net->nodes[src].canonical : i;
-      st->last_use = i == n - 1 ? n : -1;
-      st->first_writer = i == n - 1 ? n : -1;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      const SsNode *node = net->nodes[i].node;
-      for (int k = 0; k < (node->op == SS_OP_ADD ? 2 : 1); k++)
-        if (node->inputs[k] != SS_NODE_INPUT)
-          {
-            SsNodeState *in = &net->nodes[net->nodes[node->inputs[k]].canonical];
-            /* A flatten's reader reads the canonical buffer; the flatten itself does not. */
-            if (node->op != SS_OP_FLATTEN)
-              {
-                in->last_use = MAX (in->last_use, i);
-                in->first_writer = MAX (in->first_writer, i);
-              }
-            else if (i == n - 1)
-              in->last_use = in->first_writer = n;
-          }
-    }
-
-  /* Outputs for prediction: live from the node to its last reader; nodes in order of start. */
-  for (int i = 0; i < n; i++)
-    if (net->nodes[i].canonical == i)
-      {
-        order[m++] = i;
-        start[i] = i;
-        end[i] = MAX (net->nodes[i].last_use, i);
-        size[i] = net->nodes[i].out_len;
-      }
-  net->out_slot_len = g_new (gsize, MAX (m, 1));
-  net->n_out_slots = colour_intervals (m, order, start, end, size, slot, net->out_slot_len);
-  for (int i = 0; i < n; i++)
-    net->nodes[i].out_slot = slot[net->nodes[i].canonical];
-
-  /* Gradients, in backward time t = n − node: live from the first writer to the node itself. A
-   * node nobody reads (a dead branch) is "written" at the start, where it is zeroed. */
-  m = 0;
-  for (int w = n; w >= 0; w--)
-    for (int i = 0; i < n; i++)
-      if (net->nodes[i].canonical == i &&
-          (net->nodes[i].first_writer < 0 ? n : net->nodes[i].first_writer) == w)
-        {
-          order[m++] = i;
-          start[i] = n - w;
-          end[i] = n - i;
-          size[i] = net->nodes[i].out_len;
-        }
-  for (int i = 0; i < n; i++)
-    if (net->nodes[i].first_writer < 0)
-      net->nodes[i].first_writer = n;
-  net->grad_slot_len = g_new (gsize, MAX (m, 1));
-  net->n_grad_slots = colour_intervals (m, order, start, end, size, slot, net->grad_slot_len);
-  for (int i = 0; i < n; i++)
-    net->nodes[i].grad_slot = slot[net->nodes[i].canonical];
-}
-
-static float *
-region_reserve (SsRegion *r,
-                gsize     len)
-{
-  if (len > r->len)
-    {
-      g_aligned_free (r->mem);
-      r->mem = g_aligned_alloc (len, sizeof (float), ALIGN);
-      r->len = len;
-    }
-  return r->mem;
-}
-
 static void
-region_clear (SsRegion *r)
+conv_dims (const SsNodeState *st,
+           int                n,
+           SsConvDims        *d)
 {
-  g_clear_pointer (&r->mem, g_aligned_free);
-  r->len = 0;
-}
-
-void
-ss_net_release_memory (SsNet *net)
-{
-  region_clear (&net->acts);
-  region_clear (&net->grads);
-  region_clear (&net->pred);
-  g_clear_pointer (&net->out_slot_len, g_free);
-  g_clear_pointer (&net->grad_slot_len, g_free);
+  /* The arch validated the shapes, groups and dilation (0 read as 1). */
+  if (!ss_conv_dims_init_full (d, n, st->in_c, st->in_h, st->in_w, st->node->out,
+                               st->node->kernel, st->node->stride, st->node->padding,
+                               MAX (st->node->groups, 1), MAX (st->node->dilation, 1)))
+    g_assert_not_reached ();
 }
 
 static gsize
@@ -175,8 +53,7 @@ workspace_size (const SsNet *net,
       SsConvDims d;
       if (st->node->op != SS_OP_CONV)
         continue;
-      ss_conv_dims_init (&d, n, st->in_c, st->in_h, st->in_w, st->node->out, st->node->kernel,
-                         st->node->stride, st->node->padding);
+      conv_dims (st, n, &d);
       size = MAX (size, ss_conv_workspace_size (&d, net->n_threads));
     }
   return round_up (size);
@@ -209,8 +86,8 @@ ensure_capacity (SsNet *net,
       if (st->node->op == SS_OP_MAXPOOL || st->node->op == SS_OP_DROPOUT)
         total += len;
     }
-  region_clear (&net->acts);
-  region_reserve (&net->acts, total);
+  ss_net_region_clear (&net->acts);
+  ss_net_region_reserve (&net->acts, total);
   net->capacity = n;
   net->grad_from = net->n_nodes;
 
@@ -264,7 +141,7 @@ layout_grads (SsNet   *net,
       slot_off[s] = total;
       total += round_up ((gsize) n * net->grad_slot_len[s]);
     }
-  region_reserve (&net->grads, total);
+  ss_net_region_reserve (&net->grads, total);
   net->input_grad = net->grads.mem;
   off = input_len (net, n);
   for (int i = 0; i < net->n_nodes; i++)
@@ -295,14 +172,6 @@ pool_dims (const SsNodeState *st,
                      st->node->padding);
 }
 
-static void
-conv_dims (const SsNodeState *st,
-           int                n,
-           SsConvDims        *d)
-{
-  ss_conv_dims_init (d, n, st->in_c, st->in_h, st->in_w, st->node->out, st->node->kernel,
-                     st->node->stride, st->node->padding);
-}
 
 /* Where one node's forward writes. */
 typedef struct {
@@ -461,6 +330,50 @@ predict_input (const SsNet *net,
   return c->node->op == SS_OP_FLATTEN ? x : slots[c->out_slot];
 }
 
+/* Conv node i with the batch norm, add and ReLU fused into it (plan_fusion), into o->out;
+ * o->stat_invstd is scratch for the batch norm's scale. */
+static void
+conv_fused (SsNet         *net,
+            int            i,
+            float        **slots,
+            const float   *x,
+            const NodeOut *o,
+            int            n)
+{
+  const SsNodeState *st = &net->nodes[i];
+  const SsNodeState *bn = &net->nodes[st->fuse_bn];
+  const float *var = ss_net_get_param (net, bn->p_var);    /* (C) */
+  const float *gamma = ss_net_get_param (net, bn->p_weight);
+  gint64 start = net->profiling ? g_get_monotonic_time () : 0;
+  SsConvPost post = {
+    .mean = ss_net_get_param (net, bn->p_mean),
+    .scale = o->stat_invstd,
+    .shift = ss_net_get_param (net, bn->p_bias),
+    .relu = st->fuse_relu >= 0,
+  };
+  SsConvDims d;
+
+  /* scale = invstd·γ exactly as ss_batchnorm_forward_eval computes it. */
+  for (int c = 0; c < bn->in_c; c++)
+    {
+      float istd = (float) (1.0 / sqrt ((double) var[c] + (double) BN_EPS));
+      o->stat_invstd[c] = istd * gamma[c];
+    }
+  if (st->fuse_add >= 0)
+    {
+      const SsNode *add = net->nodes[st->fuse_add].node;
+      int other = add->inputs[0] == st->fuse_bn ? add->inputs[1] : add->inputs[0];
+      post.residual = predict_input (net, slots, x, other);
+    }
+  conv_dims (st, n, &d);
+  ss_conv_forward_post (o->out, predict_input (net, slots, x, st->node->inputs[0]),
+                        ss_net_get_param (net, st->p_weight),
+                        st->p_bias >= 0 ? ss_net_get_param (net, st->p_bias) : NULL,
+                        &post, o->workspace, &d, net->n_threads);
+  if (net->profiling)
+    net->seconds[2 * i] += (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+}
+
 const float *
 ss_net_predict (SsNet       *net,
                 const float *x,
@@ -482,7 +395,7 @@ ss_net_predict (SsNet       *net,
   for (int s = 0; s < net->n_out_slots; s++)
     total += round_up ((gsize) n * net->out_slot_len[s]);
   total += idx_len + round_up (2 * max_c) + workspace_size (net, n);
-  region_reserve (&net->pred, total);
+  ss_net_region_reserve (&net->pred, total);
 
   slots = g_new (float *, MAX (net->n_out_slots, 1));
   for (int s = 0; s < net->n_out_slots; s++)
@@ -500,6 +413,13 @@ ss_net_predict (SsNet       *net,
     {
       const SsNodeState *st = &net->nodes[i];
       NodeOut o = { slots[st->out_slot], argmax, NULL, stats, stats + max_c, workspace };
+      if (st->fused_into >= 0)
+        continue;   /* computed by its conv */
+      if (st->fuse_bn >= 0)
+        {
+          conv_fused (net, i, slots, x, &o, n);
+          continue;
+        }
       forward_node (net, i, predict_input (net, slots, x, st->node->inputs[0]),
                     st->node->op == SS_OP_ADD
                     ? predict_input (net, slots, x, st->node->inputs[1]) : NULL,
@@ -680,7 +600,7 @@ ss_net_set_n_threads (SsNet *net,
     return;
   net->n_threads = n_threads;
   /* The conv workspace is per thread: lay the arena out again on the next forward. */
-  region_clear (&net->acts);
+  ss_net_region_clear (&net->acts);
   net->capacity = 0;
   net->batch = 0;
   net->grad_from = net->n_nodes;

@@ -56,7 +56,8 @@ build_params (SsNet *net)
       switch (node->op)
         {
         case SS_OP_CONV:
-          shape[0] = node->out; shape[1] = st->in_c;
+          /* (O, C/G, K, K): each filter sees its group's channels only. */
+          shape[0] = node->out; shape[1] = st->in_c / MAX (node->groups, 1);
           shape[2] = shape[3] = node->kernel;
           st->p_weight = add_param (net, i, node->name, "weight", 4, shape, TRUE);
           if (node->bias)

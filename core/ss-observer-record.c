@@ -3,6 +3,27 @@
 
 #include "ss-observer-record.h"
 
+void
+ss_train_progress_to_run_row (const SsTrainProgress *p,
+                              const char            *extra_json,
+                              SsRunObservation      *row)
+{
+  g_return_if_fail (p != NULL && row != NULL);
+
+  *row = (SsRunObservation) {
+    .epoch = p->epoch,
+    .batch = (gint64) p->batch,
+    .epoch_end = p->epoch_done,
+    .seconds = p->epoch_seconds,
+    .lr = p->lr,
+    .train_loss = p->train_loss,
+    .train_acc = p->train_acc,
+    .test_loss = p->test_loss,   /* NAN mid-epoch */
+    .test_acc = p->test_acc,
+    .extra_json = extra_json,
+  };
+}
+
 SsRunLayerPoint *
 ss_observation_to_run_row (const SsObservation *obs,
                            SsRunObservation    *row)
@@ -23,18 +44,8 @@ ss_observation_to_run_row (const SsObservation *obs,
       points[i].i_ty = lp->i_ty;
       points[i].frozen = ss_observation_get_freeze (obs, i)->frozen;
     }
-  *row = (SsRunObservation) {
-    .epoch = p->epoch,
-    .batch = (gint64) p->batch,
-    .epoch_end = p->epoch_done,
-    .seconds = p->epoch_seconds,
-    .lr = p->lr,
-    .train_loss = p->train_loss,
-    .train_acc = p->train_acc,
-    .test_loss = p->test_loss,   /* NAN mid-epoch */
-    .test_acc = p->test_acc,
-    .layers = points,
-    .n_layers = (guint) n,
-  };
+  ss_train_progress_to_run_row (p, NULL, row);
+  row->layers = points;
+  row->n_layers = (guint) n;
   return points;
 }

@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  *   - alpha and tRNS transparency are dropped, not composited (as PIL's convert ("RGB"));
  *   - gAMA, cHRM, sRGB and iCCP are ignored: the stored sample values are returned.
  * An image larger than SS_IMAGE_MAX_SIDE per side or SS_IMAGE_MAX_PIXELS pixels is refused
- * from its header, before any pixel memory is allocated.  Errors are SS_ERROR_IO (the file
+ * from its header, before any pixel memory is allocated; so is one whose pixels could not come
+ * out of a file (or memory block) that small even at deflate's largest ratio, 1032:1.  Errors are SS_ERROR_IO (the file
  * cannot be opened or read) or SS_ERROR_FORMAT (empty, not a PNG, truncated, corrupt, too
  * large), and every message starts with the file name. */
 

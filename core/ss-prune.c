@@ -69,6 +69,7 @@ ss_deps_new (const SsArch *arch)
   g_autofree gboolean *from_linear = g_new0 (gboolean, n + 1);
   g_autofree gboolean *to_logits = g_new0 (gboolean, n + 1);
   g_autofree gboolean *bad_block = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *grouped = g_new0 (gboolean, n + 1);
   SsDeps *deps = g_new0 (SsDeps, 1);
   int in_c, in_h, in_w;
 
@@ -130,6 +131,15 @@ ss_deps_new (const SsArch *arch)
         from_linear[r] = TRUE;
       if (bad_block[i])
         bad_block[r] = TRUE;
+      /* A grouped (or depthwise) conv ties channel k of its input and of its output to the
+       * other channels of k's group: removing one alone would change which channels every
+       * filter sees. Its input and output sets are left whole. */
+      if (ss_arch_get_node (arch, i)->op == SS_OP_CONV && ss_arch_get_node (arch, i)->groups > 1)
+        {
+          int in = ss_arch_get_node (arch, i)->inputs[0];
+          grouped[r] = TRUE;
+          grouped[uf_find (parent, SLOT (in))] = TRUE;
+        }
     }
 
   /* Groups in order of their first conv. */
@@ -150,6 +160,8 @@ ss_deps_new (const SsArch *arch)
             g.reason = "its channels are the network's outputs";
           else if (bad_block[r])
             g.reason = "a residual add ties it to channels of another layout";
+          else if (grouped[r])
+            g.reason = "a grouped or depthwise convolution ties its channels together in groups";
           g.prunable = g.reason == NULL;
           root_group[r] = (int) deps->groups->len;
           g_array_append_val (deps->groups, g);

@@ -16,7 +16,9 @@
  * columns k·h·w … (k+1)·h·w − 1 after a flatten of a C×h×w map). In resnet20 each block's conv1
  * is a group of its own (freely prunable); conv2, the stem conv and the projection shortcuts are
  * tied: pruning one of them prunes the same channels of its whole group. A group is not
- * prunable when the network input or a linear layer writes it, or when it reaches the logits.
+ * prunable when the network input or a linear layer writes it, when it reaches the logits, or
+ * when a grouped or depthwise conv (groups > 1) writes or reads it: such a conv ties each
+ * channel to the rest of its group, so its input and output channels stay whole.
  *
  * Whole-layer removal (SPEC §6). Removing conv layer L removes L, the batch norm that reads
  * only L, and the ReLU that reads only that batch norm; whatever read the last of them reads L's

@@ -23,6 +23,17 @@ ss_relevance_prune_config_init (SsRelevancePruneConfig *config)
   config->finetune.schedule.lr = 0.01;
 }
 
+char *
+ss_relevance_prune_format_kept (const int *kept,
+                                int        n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int u = 0; u < n; u++)
+    g_string_append_printf (s, "%s%d", u ? "-" : "", kept[u]);
+  return g_string_free (s, FALSE);
+}
+
 char **
 ss_relevance_prune_default_units (const SsArch *arch)
 {
@@ -130,6 +141,186 @@ ss_relevance_prune_check (const SsArch      *arch,
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+/* The stage key of group gi: its own index if a residual add ties it (two or more producers),
+ * else the key shared by the groups its consumers write (a block's conv1, or a bottleneck's
+ * conv1 and conv2, lead into the stage's tied group), else −1.  key (groups) memoises, −2 =
+ * not yet known. */
+static int
+group_stage (GArray *groups,
+             int     gi,
+             int    *key)
+{
+  const SsPruneGroup *g = &g_array_index (groups, SsPruneGroup, gi);
+  int k = -1;
+
+  if (key[gi] != -2)
+    return key[gi];
+  key[gi] = -1;  /* a cycle (none in a feed-forward network) ends here */
+  if (g->n_producers >= 2)
+    k = gi;
+  else
+    for (int c = 0; c < g->n_consumers; c++)
+      {
+        const int h = ss_prune_groups_find (groups, g->consumers[c]);
+        const int kh = h >= 0 ? group_stage (groups, h, key) : -1;
+        if (kh < 0 || (c > 0 && kh != k))
+          {
+            k = -1;
+            break;
+          }
+        k = kh;
+      }
+  key[gi] = k;
+  return k;
+}
+
+int
+ss_relevance_prune_unit_stages (const SsArch      *arch,
+                                const char *const *units,
+                                int                n_units,
+                                int               *stages)
+{
+  g_autoptr(GArray) groups = NULL;
+  g_autofree int *key = NULL;
+  g_autofree int *unit_key = NULL;
+  int n_stages = 0;
+
+  g_return_val_if_fail (arch != NULL && n_units >= 0, 0);
+  g_return_val_if_fail (n_units == 0 || (units != NULL && stages != NULL), 0);
+
+  groups = ss_prune_groups (arch);
+  key = g_new (int, MAX (groups->len, 1));
+  unit_key = g_new (int, MAX (n_units, 1));
+  for (guint i = 0; i < groups->len; i++)
+    key[i] = -2;
+  for (int u = 0; u < n_units; u++)
+    {
+      const int node = ss_arch_find_node (arch, units[u]);
+      const int gi = node >= 0 ? ss_prune_groups_find (groups, node) : -1;
+      unit_key[u] = gi >= 0 ? group_stage (groups, gi, key) : -1;
+      stages[u] = -1;
+    }
+  /* Stages numbered in network order: by their tied group's index, which follows its first
+   * producer. */
+  for (guint gi = 0; gi < groups->len; gi++)
+    {
+      gboolean used = FALSE;
+      for (int u = 0; u < n_units; u++)
+        if (unit_key[u] == (int) gi)
+          {
+            stages[u] = n_stages;
+            used = TRUE;
+          }
+      n_stages += used;
+    }
+  return n_stages;
+}
+
+/* "stage 1: conv1, layer1.0.conv1, …; stage 2: …" for an error message. */
+static char *
+describe_stages (const char *const *units,
+                 const int         *stages,
+                 int                n_units,
+                 int                n_stages)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int k = 0; k < n_stages; k++)
+    {
+      const char *sep = "";
+      g_string_append_printf (s, "%sstage %d: ", k ? "; " : "", k + 1);
+      for (int u = 0; u < n_units; u++)
+        if (stages[u] == k)
+          {
+            g_string_append_printf (s, "%s%s", sep, units[u]);
+            sep = ", ";
+          }
+    }
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+ss_relevance_prune_parse_target (const SsArch      *arch,
+                                 const char *const *units,
+                                 int                n_units,
+                                 const char        *text,
+                                 int               *targets,
+                                 GError           **error)
+{
+  g_auto(GStrv) fields = NULL;
+  g_autofree int *stages = NULL;
+  g_autofree int *values = NULL;
+  g_autofree char *unit_list = NULL;
+  int n, n_stages;
+  gboolean by_stage, identical = TRUE;
+
+  g_return_val_if_fail (arch != NULL && text != NULL && n_units >= 0, FALSE);
+  g_return_val_if_fail (n_units == 0 || (units != NULL && targets != NULL), FALSE);
+
+  fields = g_strsplit (text, "-", -1);
+  n = (int) g_strv_length (fields);
+  stages = g_new (int, MAX (n_units, 1));
+  n_stages = ss_relevance_prune_unit_stages (arch, units, n_units, stages);
+  /* The stage form needs every unit in a stage. */
+  for (int u = 0; u < n_units; u++)
+    {
+      if (stages[u] < 0)
+        n_stages = 0;
+      identical &= stages[u] == u;
+    }
+  {
+    GString *list = g_string_new (NULL);
+    for (int u = 0; u < n_units; u++)
+      g_string_append_printf (list, "%s%s", u ? ", " : "", units[u]);
+    unit_list = g_string_free (list, FALSE);
+  }
+  by_stage = n_stages > 0 && n == n_stages;
+  if (by_stage && n == n_units && !identical)
+    {
+      g_autofree char *list = describe_stages (units, stages, n_units, n_stages);
+      g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                   "--target “%s” is ambiguous: %d fields are one filter count per pruned "
+                   "layer (%s) and also one per residual stage (%s); list the layers in "
+                   "network order, where both readings agree", text, n, unit_list, list);
+      return FALSE;
+    }
+  if (n != n_units && !by_stage)
+    {
+      if (n_stages > 0)
+        {
+          g_autofree char *list = describe_stages (units, stages, n_units, n_stages);
+          g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                       "--target has %d field%s: give one filter count per pruned layer (%d: "
+                       "%s) or one per residual stage (%d: %s)", n, n == 1 ? "" : "s",
+                       n_units, unit_list, n_stages, list);
+        }
+      else
+        g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                     "--target has %d field%s but %d layer%s pruned (%s): give one filter count "
+                     "per layer, e.g. --target %s", n, n == 1 ? "" : "s", n_units,
+                     n_units == 1 ? " is" : "s are", unit_list, n_units == 1 ? "8" : "8-16-…");
+      return FALSE;
+    }
+  values = g_new (int, MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    {
+      gint64 v;
+      if (!g_ascii_string_to_signed (fields[i], 10, 0, G_MAXINT, &v, NULL))
+        {
+          g_autofree char *what = by_stage && n != n_units
+                                  ? g_strdup_printf ("stage %d", i + 1) : g_strdup (units[i]);
+          g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                       "--target field %d (“%s”, for %s) is not a filter count", i + 1,
+                       fields[i], what);
+          return FALSE;
+        }
+      values[i] = (int) v;
+    }
+  for (int u = 0; u < n_units; u++)
+    targets[u] = n == n_units ? values[u] : values[stages[u]];
   return TRUE;
 }
 

@@ -74,6 +74,35 @@ typedef void (*SsRelevancePruneProgressFunc) (const SsRelevancePruneProgress *pr
  * pruned when none are named.  Returns: (transfer full) NULL-terminated, g_strfreev. */
 char   **ss_relevance_prune_default_units (const SsArch *arch);
 
+/* The filters kept per unit as the run history and model metadata write a configuration:
+ * "24-24-48-48" for the n counts kept.  Returns: (transfer full) g_free. */
+char    *ss_relevance_prune_format_kept   (const int *kept, int n);
+
+/* The residual stage of each unit, numbered from 0 in network order among the units' stages,
+ * into stages (n_units); −1 for a unit in no stage.  A stage is a group a residual add ties
+ * (two or more producers: in resnet20 the stem with layer1's conv2s, and each later stage's
+ * projection shortcut with its conv2s), together with every group whose consumers all lead into
+ * it (each block's conv1).  Plain networks have none.  Returns the number of stages. */
+int      ss_relevance_prune_unit_stages   (const SsArch        *arch,
+                                           const char *const   *units,
+                                           int                  n_units,
+                                           int                 *stages);
+
+/* targets (n_units) from a --target text "N-N-…", in either of two forms told apart by the
+ * number of fields: one filter count per unit, in units' order ("16-8-8-8-32-…" for resnet20's
+ * twelve default units), or one per residual stage, in network order, which every unit of that
+ * stage keeps ("8-15-30": the stage's tied group and each of its blocks' conv1).  The stage
+ * form needs every unit to be in a stage (ss_relevance_prune_unit_stages).
+ * SS_ERROR_ARGUMENT when the number of fields fits neither form (the message lists both), when
+ * it fits both and they would differ (as many units as stages, in another order), or when a
+ * field is not a number; the counts' range is ss_relevance_prune_check's. */
+gboolean ss_relevance_prune_parse_target  (const SsArch        *arch,
+                                           const char *const   *units,
+                                           int                  n_units,
+                                           const char          *text,
+                                           int                 *targets,
+                                           GError             **error);
+
 /* Checks that units (n_units conv names) name distinct prunable groups of arch and that each
  * target is between 1 and the group's filters.  SS_ERROR_ARGUMENT naming the unit and why. */
 gboolean ss_relevance_prune_check         (const SsArch        *arch,

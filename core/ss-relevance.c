@@ -100,20 +100,21 @@ ss_relevance_map_node (const SsArch *arch,
   return m;
 }
 
-#define LANES 8
+#define LANES 32
 
-/* Min and max of x (len), and how many values are NaN or ±Inf.  Eight independent lanes: a
- * float min/max reduction does not vectorise while NaN is honoured, eight elementwise
- * a < b ? a : b (exactly minps) do. */
-static gsize
+/* Min and max of x (len), and whether any value may be NaN or ±Inf (the NaN flag is set, or
+ * the min or the max is ±Inf, as it also is for len 0).  32 independent lanes of elementwise a < b ? a : b (exactly
+ * minps, which a min reduction honouring NaN would not vectorise to): four vectors of eight, so
+ * the comparisons do not wait on one another and the scan runs at the speed of memory. */
+static gboolean
 scan_range (const float *x,
             gsize        len,
             float       *lo,
             float       *hi)
 {
   float mn[LANES], mx[LANES];
-  guint32 bad[LANES] = { 0 };
-  gsize i = 0, total = 0;
+  guint32 nan[LANES] = { 0 };
+  gsize i = 0;
 
   for (int k = 0; k < LANES; k++)
     mn[k] = INFINITY, mx[k] = -INFINITY;
@@ -121,23 +122,25 @@ scan_range (const float *x,
     for (int k = 0; k < LANES; k++)
       {
         const float v = x[i + k];
-        bad[k] += !(fabsf (v) <= FLT_MAX);
+        nan[k] |= v != v;
         mn[k] = v < mn[k] ? v : mn[k];
         mx[k] = v > mx[k] ? v : mx[k];
       }
   for (; i < len; i++)
     {
-      bad[0] += !(fabsf (x[i]) <= FLT_MAX);
+      nan[0] |= x[i] != x[i];
       mn[0] = MIN (mn[0], x[i]);
       mx[0] = MAX (mx[0], x[i]);
     }
   for (int k = 1; k < LANES; k++)
-    mn[0] = MIN (mn[0], mn[k]), mx[0] = MAX (mx[0], mx[k]);
-  for (int k = 0; k < LANES; k++)
-    total += bad[k];
+    {
+      mn[0] = MIN (mn[0], mn[k]);
+      mx[0] = MAX (mx[0], mx[k]);
+      nan[0] |= nan[k];
+    }
   *lo = mn[0];
   *hi = mx[0];
-  return total;
+  return nan[0] != 0 || isinf (mn[0]) || isinf (mx[0]);
 }
 
 gboolean
@@ -153,7 +156,7 @@ ss_relevance_scan_maps (const float *maps,
   const gsize len = (gsize) n * (gsize) c * hw;
   const int nt = MAX (n_threads, 1);
   g_autofree float *part = g_new (float, 2 * (gsize) nt);   /* (nt, 2) min, max */
-  g_autofree gsize *bad = g_new (gsize, nt);
+  g_autofree gboolean *bad = g_new (gboolean, nt);
 
 #pragma omp parallel for schedule(static) num_threads(nt)
   for (int t = 0; t < nt; t++)
@@ -163,9 +166,9 @@ ss_relevance_scan_maps (const float *maps,
     }
   for (int t = 0; t < nt; t++)
     {
-      /* Counting instead of stopping at the first bad value keeps the scan vectorised; a
+      /* Flagging instead of stopping at the first bad value keeps the scan vectorised; a
        * failure then looks for the first one, to name it. */
-      for (gsize i = len * t / nt; bad[t] > 0; i++)
+      for (gsize i = len * t / nt; bad[t] && i < len * (t + 1) / nt; i++)
         if (!isfinite (maps[i]))
           {
             g_set_error (error, SS_ERROR, SS_ERROR_VALUE,

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <math.h>
-#include <string.h>
-
-#include <json-glib/json-glib.h>
-
+#include "ss-csv.h"
 #include "ss-error.h"
+#include "ss-json.h"
 #include "ss-runs.h"
 
 /* A run as CSV (one row per observation × layer, for a spreadsheet or pandas) or as one JSON
@@ -15,48 +12,6 @@
 static const char csv_header[] =
   "observation,epoch,batch,epoch_end,seconds,lr,train_loss,train_acc,test_loss,test_acc,extra,"
   "layer,saliency_mean,saliency_sd,i_xt,i_ty,frozen\n";
-
-/* The shortest of %.15g, %.16g, %.17g that parses back to v: "0.1" rather than
- * "0.10000000000000001". Nothing for a non-finite v (absent). */
-static void
-append_number (GString *s,
-               double   v)
-{
-  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (v))
-    return;
-  for (gsize f = 0; f < G_N_ELEMENTS (formats); f++)
-    {
-      g_ascii_formatd (buf, sizeof buf, formats[f], v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  g_string_append (s, buf);
-}
-
-/* RFC 4180: a field holding a comma, quote or line break is quoted, its quotes doubled. */
-static void
-append_field (GString    *s,
-              const char *text)
-{
-  if (text == NULL)
-    return;
-  if (strpbrk (text, ",\"\r\n") == NULL)
-    {
-      g_string_append (s, text);
-      return;
-    }
-  g_string_append_c (s, '"');
-  for (const char *c = text; *c; c++)
-    {
-      if (*c == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *c);
-    }
-  g_string_append_c (s, '"');
-}
 
 /* The observation's columns up to extra, then ',' before the layer's. */
 static void
@@ -73,10 +28,10 @@ append_csv_observation (GString                *s,
   for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
     {
       g_string_append_c (s, ',');
-      append_number (s, numbers[i]);
+      ss_csv_append_number (s, numbers[i]);
     }
   g_string_append_c (s, ',');
-  append_field (s, obs->extra_json);
+  ss_csv_append_text (s, obs->extra_json);
   g_string_append_c (s, ',');
 }
 
@@ -101,15 +56,15 @@ write_csv (const SsRun   *run,
         {
           const SsRunLayerPoint *lp = &obs->layers[l];
           append_csv_observation (s, i, obs);
-          append_field (s, lp->layer);
+          ss_csv_append_text (s, lp->layer);
           g_string_append_c (s, ',');
-          append_number (s, lp->saliency_mean);
+          ss_csv_append_number (s, lp->saliency_mean);
           g_string_append_c (s, ',');
-          append_number (s, lp->saliency_sd);
+          ss_csv_append_number (s, lp->saliency_sd);
           g_string_append_c (s, ',');
-          append_number (s, lp->i_xt);
+          ss_csv_append_number (s, lp->i_xt);
           g_string_append_c (s, ',');
-          append_number (s, lp->i_ty);
+          ss_csv_append_number (s, lp->i_ty);
           g_string_append (s, lp->frozen ? ",true\n" : ",false\n");
         }
       /* One write per observation keeps memory flat for long runs. */
@@ -120,69 +75,35 @@ write_csv (const SsRun   *run,
   return s->len == 0 || g_output_stream_write_all (out, s->str, s->len, NULL, cancellable, error);
 }
 
-static void
-add_number (JsonBuilder *b,
-            const char  *key,
-            double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_string (JsonBuilder *b,
-            const char  *key,
-            const char  *v)
-{
-  json_builder_set_member_name (b, key);
-  if (v != NULL)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-/* Stored JSON goes in as JSON; text that does not parse (a file edited by hand) as a
- * string, so that nothing is lost. */
-static void
-add_json (JsonBuilder *b,
-          const char  *key,
-          const char  *text)
-{
-  g_autoptr(JsonNode) node = text ? json_from_string (text, NULL) : NULL;
-
-  json_builder_set_member_name (b, key);
-  if (node != NULL)
-    json_builder_add_value (b, g_steal_pointer (&node));
-  else if (text != NULL)
-    json_builder_add_string_value (b, text);
-  else
-    json_builder_add_null_value (b);
-}
-
-char *
-ss_run_time_to_iso8601 (gint64 us)
-{
-  g_autoptr(GDateTime) s = NULL, t = NULL;
-
-  if (us == 0)
-    return NULL;
-  s = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
-  t = g_date_time_add (s, us % G_USEC_PER_SEC);
-  return g_date_time_format_iso8601 (t);
-}
-
-/* null for 0 (not ended). */
+/* A time such as started_us in ISO 8601 UTC; null for 0 (not ended). */
 static void
 add_time (JsonBuilder *b,
           const char  *key,
           gint64       us)
 {
-  g_autofree char *text = ss_run_time_to_iso8601 (us);
+  g_autoptr(GDateTime) s = NULL, t = NULL;
+  g_autofree char *text = NULL;
 
-  add_string (b, key, text);
+  if (us != 0)
+    {
+      s = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
+      t = g_date_time_add (s, us % G_USEC_PER_SEC);
+      text = g_date_time_format_iso8601 (t);
+    }
+  ss_json_add_string (b, key, text);
+}
+
+void
+ss_run_record_add_json (JsonBuilder       *b,
+                        const SsRunRecord *r)
+{
+  ss_json_add_int (b, "id", r->id);
+  ss_json_add_string (b, "kind", r->kind);
+  ss_json_add_string (b, "label", r->label);
+  ss_json_add_string (b, "status", ss_run_status_name (r->status));
+  ss_json_add_string (b, "message", r->message);
+  add_time (b, "started", r->started_us);
+  add_time (b, "ended", r->ended_us);
 }
 
 static void
@@ -190,32 +111,28 @@ add_observation (JsonBuilder            *b,
                  const SsRunObservation *obs)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "epoch");
-  json_builder_add_int_value (b, obs->epoch);
-  json_builder_set_member_name (b, "batch");
-  json_builder_add_int_value (b, obs->batch);
-  json_builder_set_member_name (b, "epoch_end");
-  json_builder_add_boolean_value (b, obs->epoch_end);
-  add_number (b, "seconds", obs->seconds);
-  add_number (b, "lr", obs->lr);
-  add_number (b, "train_loss", obs->train_loss);
-  add_number (b, "train_acc", obs->train_acc);
-  add_number (b, "test_loss", obs->test_loss);
-  add_number (b, "test_acc", obs->test_acc);
-  add_json (b, "extra", obs->extra_json);
+  ss_json_add_int (b, "epoch", obs->epoch);
+  ss_json_add_int (b, "batch", obs->batch);
+  ss_json_add_bool (b, "epoch_end", obs->epoch_end);
+  ss_json_add_number (b, "seconds", obs->seconds);
+  ss_json_add_number (b, "lr", obs->lr);
+  ss_json_add_number (b, "train_loss", obs->train_loss);
+  ss_json_add_number (b, "train_acc", obs->train_acc);
+  ss_json_add_number (b, "test_loss", obs->test_loss);
+  ss_json_add_number (b, "test_acc", obs->test_acc);
+  ss_json_add_json (b, "extra", obs->extra_json);
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
   for (guint l = 0; l < obs->n_layers; l++)
     {
       const SsRunLayerPoint *lp = &obs->layers[l];
       json_builder_begin_object (b);
-      add_string (b, "layer", lp->layer);
-      add_number (b, "saliency_mean", lp->saliency_mean);
-      add_number (b, "saliency_sd", lp->saliency_sd);
-      add_number (b, "i_xt", lp->i_xt);
-      add_number (b, "i_ty", lp->i_ty);
-      json_builder_set_member_name (b, "frozen");
-      json_builder_add_boolean_value (b, lp->frozen);
+      ss_json_add_string (b, "layer", lp->layer);
+      ss_json_add_number (b, "saliency_mean", lp->saliency_mean);
+      ss_json_add_number (b, "saliency_sd", lp->saliency_sd);
+      ss_json_add_number (b, "i_xt", lp->i_xt);
+      ss_json_add_number (b, "i_ty", lp->i_ty);
+      ss_json_add_bool (b, "frozen", lp->frozen);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -234,18 +151,11 @@ write_json (const SsRun   *run,
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, r->id);
-  add_string (b, "kind", r->kind);
-  add_string (b, "label", r->label);
-  add_string (b, "status", ss_run_status_name (r->status));
-  add_string (b, "message", r->message);
-  add_time (b, "started", r->started_us);
-  add_time (b, "ended", r->ended_us);
-  add_string (b, "model_in", r->model_in);
-  add_string (b, "model_out", r->model_out);
-  add_string (b, "dataset", r->dataset);
-  add_json (b, "config", r->config_json);
+  ss_run_record_add_json (b, r);
+  ss_json_add_string (b, "model_in", r->model_in);
+  ss_json_add_string (b, "model_out", r->model_out);
+  ss_json_add_string (b, "dataset", r->dataset);
+  ss_json_add_json (b, "config", r->config_json);
   json_builder_set_member_name (b, "observations");
   json_builder_begin_array (b);
   for (guint i = 0; i < ss_run_get_n_observations (run); i++)

@@ -12,6 +12,7 @@
  * process or in others, may use one file at once: readers never wait, writers take turns. */
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -97,9 +98,10 @@ typedef struct {
 
 void         ss_run_record_free   (SsRunRecord *record);
 
-/* A time such as started_us as ISO 8601 in UTC ("2024-05-01T12:00:03.25Z"); NULL for 0.
- * Transfer full. */
-char        *ss_run_time_to_iso8601 (gint64 us);
+/* Adds the record's identity to the object b is building, as the JSON export and the command
+ * line's list write it: id, kind, label, status, message, and the started and ended times in
+ * ISO 8601 UTC ("2024-05-01T12:00:03.25Z"; null when not ended). */
+void         ss_run_record_add_json (JsonBuilder *b, const SsRunRecord *record);
 
 /* The path used when none is given: $SUPERSIGN_RUNS_DB if set, else
  * $XDG_DATA_HOME/supersign/runs.sqlite. Transfer full. */

@@ -38,8 +38,8 @@ G_BEGIN_DECLS
 
 /* scores (C) receives I_f in bits of every filter of maps (N, C, H, W); labels (N) are the
  * samples' classes, each < n_classes.  Runs the filters on n_threads OpenMP threads (≥ 1); the
- * result does not depend on it.  Allocates its scratch once (per thread: K·2·B² counters and
- * one filter's codes), never per filter.
+ * result does not depend on it.  Allocates its scratch once (per thread: 4·B² counters and
+ * one map's codes), never per filter.
  * Errors: SS_ERROR_ARGUMENT for bins outside [2, SS_SPATIAL_MI_BINS_MAX], n < 1, c < 1,
  * N·H·W ≥ 2³², a label ≥ n_classes; SS_ERROR_SHAPE for 1×1 maps; SS_ERROR_VALUE for NaN or
  * ±Inf in the maps; G_IO_ERROR_CANCELLED (checked between filters). */

@@ -203,9 +203,10 @@ layers_check_new (const LayerSpec *s, guint64 seed)
   switch (s->kind)
     {
     case LAYER_CONV:
-      g_assert_true (ss_conv_dims_init (&l->cd, s->n, s->c, s->h, s->w, s->o, s->k, s->s, s->p));
+      g_assert_true (ss_conv_dims_init_full (&l->cd, s->n, s->c, s->h, s->w, s->o, s->k, s->s,
+                                             s->p, MAX (s->g, 1), MAX (s->dl, 1)));
       add_tensor (l, "din", nchw, -1.f, 1.f, seed);
-      add_tensor (l, "dw", (gsize) s->o * s->c * s->k * s->k, -1.f, 1.f, seed + 1);
+      add_tensor (l, "dw", (gsize) s->o * (s->c / l->cd.g) * s->k * s->k, -1.f, 1.f, seed + 1);
       if (s->flag)
         add_tensor (l, "db", s->o, -1.f, 1.f, seed + 2);
       l->out_len = (gsize) s->n * s->o * l->cd.oh * l->cd.ow;

@@ -5,7 +5,7 @@
  * with random inputs and parameters, a uniform forward/backward, and test registration.
  *
  * Legend: N batch, C channels, H W input size, O filters/outputs, K kernel, S stride,
- * P padding, HW = H·W; everything float32 NCHW. */
+ * P padding, G groups, D dilation, HW = H·W; everything float32 NCHW. */
 
 #include <glib.h>
 
@@ -22,7 +22,8 @@ typedef enum {
   LAYER_DROPOUT, LAYER_XENT,
 } LayerKind;
 
-/* conv: input (n, c, h, w), o filters k×k, stride s, padding p, flag = bias.
+/* conv: input (n, c, h, w), o filters k×k, stride s, padding p, flag = bias, g groups and dl
+ * dilation (0 read as 1).
  * bn: (n, c, h·w), flag = training mode.  pools: (n, c, h, w), k, s, p.  gap: (n, c, h·w).
  * linear: n rows, c inputs, o outputs, flag = bias.  relu, dropout: n·c·h·w values.
  * xent: n rows, c classes. */
@@ -31,6 +32,7 @@ typedef struct {
   LayerKind   kind;
   int         n, c, h, w, o, k, s, p;
   int         flag;
+  int         g, dl;
 } LayerSpec;
 
 /* t[0] is the input, t[1..] the parameters, out the output.  forward: out (out_len) from

@@ -481,10 +481,14 @@ test_modes (void)
    * (a scan of the table, or only the duplicated keys found through one bit per key), and a
    * scan leaves the table zero for the next histogram, which then skips clearing it.  SDE
    * offsets far apart have fewer pairs, so on 16×16 at B = 32 (1024 slots) R = 3 switches ways
-   * within one map, and on 40×37 at B = 16 and 256 all offsets take one way or the other. */
+   * within one map, and on 40×37 at B = 16 and 256 all offsets take one way or the other.  A
+   * scanned table has 16-bit counters up to 65535 cells and 32-bit ones above: 255×257 and
+   * 257×256 sit on either side, and the third kind of map (nearly constant) puts about 65,000
+   * pairs in one bin, past the 16-bit counters' signed range. */
   static const struct { int h, w, bins, radius; } cases[] = {
     { 16, 16, 32, 3 }, { 18, 18, 32, 3 }, { 40, 37, 16, 2 }, { 40, 37, 256, 1 },
-    { 64, 64, 256, 0 }, { 37, 40, 64, 2 },
+    { 64, 64, 256, 0 }, { 37, 40, 64, 2 }, { 255, 257, 256, 0 }, { 257, 256, 256, 0 },
+    { 255, 257, 16, 2 },
   };
   SsRng rng;
 
@@ -496,13 +500,16 @@ test_modes (void)
       const int h = cases[c].h, w = cases[c].w;
       g_autofree float *x = g_new (float, h * w);
 
-      for (int kind = 0; kind < 2; kind++)
+      for (int kind = 0; kind < 3; kind++)
         {
           const SsAmeOptions o = entropy_check_opts (cases[c].bins, kind == 1, cases[c].radius);
           if (kind == 0)
             ss_test_fill_uniform (x, (gsize) h * w, 0.0f, 1.0f, 40 + c);
-          else
+          else if (kind == 1)
             entropy_check_fill_levels (x, h, w, 5, &rng);
+          else
+            for (int i = 0; i < h * w; i++)
+              x[i] = i % 997 == 0 ? (float) (i % 3 + 1) : 0.0f;
 
           SsAmeResult dense = ame_mode (x, h, w, o, FALSE, SS_AME_HIST_DENSE);
           SsAmeResult hash = ame_mode (x, h, w, o, FALSE, SS_AME_HIST_HASH);

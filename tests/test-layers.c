@@ -6,7 +6,7 @@
  * test-layers-reference.c; the Layer wrappers both use are in layers-check.c.
  *
  * Legend: N batch, C channels, H W input size, O filters/outputs, K kernel, S stride,
- * P padding, HW = H·W; everything float32 NCHW.
+ * P padding, G groups, D dilation, HW = H·W; everything float32 NCHW.
  *
  * Every layer is wrapped in a Layer: t[0] is the input, t[1..] the parameters, out the output.
  * The gradient check uses the scalar objective L = Σ r·out with fixed random r, evaluated in
@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "ss-activation.h"
+#include "ss-batchnorm.h"
+#include "ss-conv.h"
 #include "ss-loss.h"
 #include "ss-pool.h"
 #include "ss-rng.h"
@@ -195,29 +197,123 @@ test_conv_forward (gconstpointer data)
   g_autoptr (Layer) l = layers_check_new (s, 6000);
   g_autofree float *want = g_new (float, l->out_len);
   const SsConvDims *d = &l->cd;
+  const int cg = d->c / d->g, og = d->o / d->g;
 
-  g_test_summary ("The GEMM paths (im2col, row shifts, 1x1) equal the textbook six-loop "
-                  "convolution computed in double.");
+  g_test_summary ("The GEMM paths (im2col, row shifts, 1x1, several samples per GEMM, one "
+                  "sample over several threads) equal the textbook seven-loop grouped, dilated "
+                  "convolution computed in double, for 1 to 3 threads.");
   for (int i = 0; i < d->n; i++)
     for (int o = 0; o < d->o; o++)
       for (int oy = 0; oy < d->oh; oy++)
         for (int ox = 0; ox < d->ow; ox++)
           {
             double sum = s->flag ? l->t[2][o] : 0;
-            for (int c = 0; c < d->c; c++)
+            for (int c = 0; c < cg; c++)
               for (int ky = 0; ky < d->k; ky++)
                 for (int kx = 0; kx < d->k; kx++)
                   {
-                    int y = oy * d->s - d->p + ky, x = ox * d->s - d->p + kx;
+                    /* Filter o sees input channels (o / OG)·CG + c. */
+                    int y = oy * d->s - d->p + ky * d->dl, x = ox * d->s - d->p + kx * d->dl;
+                    int ci = o / og * cg + c;
                     if (y >= 0 && y < d->h && x >= 0 && x < d->w)
-                      sum += (double) l->t[0][((i * d->c + c) * d->h + y) * d->w + x]
-                             * l->t[1][((o * d->c + c) * d->k + ky) * d->k + kx];
+                      sum += (double) l->t[0][((i * d->c + ci) * d->h + y) * d->w + x]
+                             * l->t[1][((o * cg + c) * d->k + ky) * d->k + kx];
                   }
             want[((i * d->o + o) * d->oh + oy) * d->ow + ox] = (float) sum;
           }
-  l->forward (l, 2);
-  ss_assert_tensor_close (l->out, want, l->out_len, 1e-5, 1e-5, s->name);
+  for (int nt = 1; nt <= LAYER_MAX_THREADS; nt++)
+    {
+      g_autofree char *what = g_strdup_printf ("%s, %d threads", s->name, nt);
+      /* float32 sums of CG·K·K products of values in [-1, 1): the rounding grows with them. */
+      double tol = 1e-5 * MAX (1.0, cg * d->k * d->k / 64.0);
+      l->forward (l, nt);
+      ss_assert_tensor_close (l->out, want, l->out_len, tol, 1e-5, what);
+    }
 }
+
+/* The post-ops of ss_conv_forward_post, as the separate layers compute them. */
+static void
+test_conv_post (gconstpointer data)
+{
+  const LayerSpec *s = data;
+  g_autoptr (Layer) l = layers_check_new (s, 6100);
+  const SsConvDims *d = &l->cd;
+  const gsize hw = (gsize) d->oh * d->ow;
+  g_autofree float *mean = layers_check_random_floats (d->o, -0.5f, 0.5f, 1);
+  g_autofree float *var = layers_check_random_floats (d->o, 0.5f, 2.f, 2);
+  g_autofree float *gamma = layers_check_random_floats (d->o, 0.5f, 1.5f, 3);
+  g_autofree float *beta = layers_check_random_floats (d->o, -0.5f, 0.5f, 4);
+  g_autofree float *res = layers_check_random_floats (l->out_len, -1.f, 1.f, 5);
+  g_autofree float *scale = g_new (float, d->o), *invstd = g_new (float, d->o);
+  g_autofree float *m2 = g_new (float, d->o);
+  g_autofree float *want = g_new (float, l->out_len), *got = g_new (float, l->out_len);
+
+  g_test_summary ("A conv with batch norm (eval), residual add and ReLU fused into its output "
+                  "pass gives the separate layers' results bit for bit, on every path and "
+                  "thread count.");
+  for (int o = 0; o < d->o; o++)
+    {
+      /* As ss_batchnorm_forward_eval and the net's fused predict compute it. */
+      float istd = (float) (1.0 / sqrt ((double) var[o] + (double) 1e-5f));
+      scale[o] = istd * gamma[o];
+    }
+  for (int nt = 1; nt <= LAYER_MAX_THREADS; nt++)
+    for (int mode = 0; mode < 8; mode++)
+      {
+        const gboolean bn = mode & 1, add = mode & 2, relu = mode & 4;
+        SsConvPost post = { bn ? mean : NULL, scale, beta, add ? res : NULL, relu };
+        g_autofree char *what = g_strdup_printf ("%s, %d threads, bn %d add %d relu %d",
+                                                 s->name, nt, bn, add != 0, relu != 0);
+
+        l->forward (l, nt);
+        memcpy (want, l->out, sizeof (float) * l->out_len);
+        if (bn)
+          ss_batchnorm_forward_eval (want, m2, invstd, want, gamma, beta, mean, var, d->n, d->o,
+                                     (int) hw, 1e-5f, nt);
+        if (add)
+          ss_add_forward (want, want, res, l->out_len);
+        if (relu)
+          ss_relu_forward (want, want, l->out_len);
+        ss_conv_forward_post (got, l->t[0], l->t[1], s->flag ? l->t[2] : NULL, &post, l->ws, d,
+                              nt);
+        if (memcmp (got, want, sizeof (float) * l->out_len) != 0)
+          ss_assert_tensor_close (got, want, l->out_len, 0, 0, what);
+      }
+}
+
+static void
+test_conv_dims (void)
+{
+  SsConvDims d;
+
+  g_test_summary ("Grouped and dilated dims: the effective kernel (K - 1)·D + 1 sets the output "
+                  "size; groups that do not divide C and O, groups or dilation below 1, and "
+                  "kernels wider than the padded input are refused.");
+  g_assert_true (ss_conv_dims_init_full (&d, 1, 4, 9, 8, 6, 3, 2, 2, 2, 2));
+  g_assert_cmpint (d.oh, ==, 5);   /* (9 + 4 - 5)/2 + 1 */
+  g_assert_cmpint (d.ow, ==, 4);   /* (8 + 4 - 5)/2 + 1 */
+  g_assert_true (ss_conv_dims_init_full (&d, 1, 2, 7, 7, 2, 3, 1, 0, 1, 3));
+  g_assert_cmpint (d.oh, ==, 1);
+  g_assert_false (ss_conv_dims_init_full (&d, 1, 2, 6, 7, 2, 3, 1, 0, 1, 3));
+  g_assert_false (ss_conv_dims_init_full (&d, 1, 6, 5, 5, 4, 3, 1, 1, 3, 1));  /* 4 % 3 */
+  g_assert_false (ss_conv_dims_init_full (&d, 1, 5, 5, 5, 6, 3, 1, 1, 3, 1));  /* 5 % 3 */
+  g_assert_false (ss_conv_dims_init_full (&d, 1, 4, 5, 5, 4, 3, 1, 1, 0, 1));
+  g_assert_false (ss_conv_dims_init_full (&d, 1, 4, 5, 5, 4, 3, 1, 1, 1, 0));
+  g_assert_true (ss_conv_dims_init (&d, 1, 4, 5, 5, 4, 3, 1, 1));
+  g_assert_cmpint (d.g, ==, 1);
+  g_assert_cmpint (d.dl, ==, 1);
+}
+
+/* Wide layers (a group's weights over 128 Ki floats), whose forward puts several small maps in
+ * one GEMM (ss-conv.c's BATCH_WEIGHTS): too big for finite differences.
+ *            name            kind           n  c    h  w  o    k  s  p  flag g  dl */
+static const LayerSpec wide_specs[] = {
+  { "conv/3x3-s1-p1-wide", LAYER_CONV, 5, 128, 4, 4, 128, 3, 1, 1, 1 },
+  { "conv/3x3-s1-p1-g2-wide", LAYER_CONV, 3, 256, 3, 3, 256, 3, 1, 1, 0, 2, 1 },
+  { "conv/3x3-s2-p2-d2-wide", LAYER_CONV, 4, 128, 7, 6, 128, 3, 2, 2, 1, 1, 2 },
+  { "conv/1x1-s1-p0-wide", LAYER_CONV, 4, 512, 3, 3, 256, 1, 1, 0, 1 },
+  { "conv/1x1-s2-p0-wide", LAYER_CONV, 4, 512, 5, 5, 256, 1, 2, 0, 0 },
+};
 
 static void
 test_maxpool_ties (void)
@@ -313,6 +409,16 @@ static const LayerSpec grad_specs[] = {
   { "conv/3x3-s1-p0-c8", LAYER_CONV,   2, 8, 6, 5, 3, 3, 1, 0, 0 },
   { "conv/3x3-s1-p2-c8", LAYER_CONV,   1, 8, 3, 4, 8, 3, 1, 2, 1 },
   { "conv/5x5-s1-p2-c5", LAYER_CONV,   2, 5, 3, 2, 5, 5, 1, 2, 1 },
+  /*                                     n  c  h  w  o  k  s  p  flag g  dl */
+  { "conv/3x3-s1-p1-g2", LAYER_CONV,   2, 4, 5, 4, 6, 3, 1, 1, 1, 2, 1 },
+  { "conv/3x3-s1-p1-dw", LAYER_CONV,   2, 3, 5, 5, 3, 3, 1, 1, 1, 3, 1 },
+  { "conv/3x3-s2-p2-g2-d2", LAYER_CONV, 1, 4, 9, 8, 6, 3, 2, 2, 1, 2, 2 },
+  { "conv/3x3-s1-p2-d2-c8", LAYER_CONV, 1, 8, 5, 6, 8, 3, 1, 2, 1, 1, 2 },
+  { "conv/3x3-s1-p1-g2-c16", LAYER_CONV, 1, 16, 4, 4, 16, 3, 1, 1, 0, 2, 1 },
+  { "conv/1x1-s1-p0-g2", LAYER_CONV,   2, 4, 3, 4, 6, 1, 1, 0, 1, 2, 1 },
+  /* depthwise (one input channel per group): ss-conv-depthwise.c's direct kernels */
+  { "conv/3x3-s2-p2-dw-d2", LAYER_CONV, 2, 3, 8, 7, 6, 3, 2, 2, 1, 3, 2 },
+  { "conv/1x1-s1-p0-dw", LAYER_CONV,   2, 3, 3, 4, 3, 1, 1, 0, 0, 3, 1 },
   { "batchnorm/train-2d", LAYER_BN,    3, 3, 2, 4, 0, 0, 0, 0, 1 },
   { "batchnorm/eval-2d",  LAYER_BN,    3, 3, 2, 4, 0, 0, 0, 0, 0 },
   { "batchnorm/train-1d", LAYER_BN,    6, 4, 1, 1, 0, 0, 0, 0, 1 },
@@ -338,6 +444,12 @@ main (int argc, char *argv[])
   for (gsize j = 0; j < G_N_ELEMENTS (grad_specs); j++)
     if (grad_specs[j].kind == LAYER_CONV)
       layers_check_add_table ("forward", &grad_specs[j], 1, test_conv_forward);
+  for (gsize j = 0; j < G_N_ELEMENTS (grad_specs); j++)
+    if (grad_specs[j].kind == LAYER_CONV)
+      layers_check_add_table ("post", &grad_specs[j], 1, test_conv_post);
+  layers_check_add_table ("forward", wide_specs, G_N_ELEMENTS (wide_specs), test_conv_forward);
+  layers_check_add_table ("post", wide_specs, G_N_ELEMENTS (wide_specs), test_conv_post);
+  g_test_add_func ("/layers/conv/dims", test_conv_dims);
   g_test_add_func ("/layers/maxpool/ties-padding", test_maxpool_ties);
   g_test_add_func ("/layers/dropout/mask", test_dropout_mask);
   g_test_add_func ("/layers/xent/stable", test_xent_stable);

@@ -164,6 +164,130 @@ test_prune_check (void)
     }
 }
 
+/* The stage a resnet default unit belongs to, from its name: "conv1" and "layer1.…" are stage 0,
+ * "layerS.…" stage S − 1. */
+static const int stage_counts[] = { 8, 15, 30 };  /* --target 8-15-30 */
+
+static int
+stage_of_name (const char *unit)
+{
+  return g_str_has_prefix (unit, "layer") ? unit[5] - '1' : 0;
+}
+
+static void
+test_target_stages (void)
+{
+  g_autoptr(SsArch) arch = ss_arch_new_builtin ("resnet20", 1, 28, 28, 10, NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) units = NULL;
+  int stages[12], targets[12], n;
+
+  g_test_summary ("On resnet20 a 3-field --target gives every unit of stage s (its tied group "
+                  "and its blocks' conv1s) count s; 12 fields are one per unit.");
+  g_assert_true (ss_arch_infer_shapes (arch, NULL));
+  units = ss_relevance_prune_default_units (arch);
+  n = (int) g_strv_length (units);
+  g_assert_cmpint (n, ==, 12);
+  g_assert_cmpint (ss_relevance_prune_unit_stages (arch, (const char *const *) units, n, stages),
+                   ==, 3);
+  for (int u = 0; u < n; u++)
+    g_assert_cmpint (stages[u], ==, stage_of_name (units[u]));
+
+  g_assert_true (ss_relevance_prune_parse_target (arch, (const char *const *) units, n,
+                                                  "8-15-30", targets, &error));
+  g_assert_no_error (error);
+  for (int u = 0; u < n; u++)
+    {
+      g_test_message ("%s: %d", units[u], targets[u]);
+      g_assert_cmpint (targets[u], ==, stage_counts[stage_of_name (units[u])]);
+    }
+  /* Every tied group is in the stage form: the stem, and both projection shortcuts or conv2s
+   * (whichever names the unit), each exactly once. */
+  {
+    int tied = 0;
+    for (int u = 0; u < n; u++)
+      tied += !g_str_has_suffix (units[u], ".conv1") || g_str_equal (units[u], "conv1");
+    g_assert_cmpint (tied, ==, 3);
+  }
+
+  g_assert_true (ss_relevance_prune_parse_target (arch, (const char *const *) units, n,
+                                                  "16-1-2-3-4-5-6-7-8-9-10-11", targets,
+                                                  &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (targets[0], ==, 16);
+  g_assert_cmpint (targets[11], ==, 11);
+
+  {
+    g_autoptr(GError) e = NULL;
+    g_assert_false (ss_relevance_prune_parse_target (arch, (const char *const *) units, n,
+                                                     "8-15", targets, &e));
+    g_assert_error (e, SS_ERROR, SS_ERROR_ARGUMENT);
+    g_test_message ("%s", e->message);
+    g_assert_nonnull (strstr (e->message, "--target has 2 fields: give one filter count per "
+                                          "pruned layer (12: conv1, layer1.0.conv1,"));
+    g_assert_nonnull (strstr (e->message, "or one per residual stage (3: stage 1: conv1, "
+                                          "layer1.0.conv1, layer1.1.conv1, layer1.2.conv1; "
+                                          "stage 2: "));
+  }
+  {
+    g_autoptr(GError) e = NULL;
+    g_assert_false (ss_relevance_prune_parse_target (arch, (const char *const *) units, n,
+                                                     "8-x-30", targets, &e));
+    g_assert_nonnull (strstr (e->message, "--target field 2 (“x”, for stage 2)"));
+  }
+
+  /* As many units as stages: in network order the two forms agree; in another they would not. */
+  {
+    const char *const in_order[] = { "layer1.0.conv1", "layer2.1.conv1", "layer3.2.conv1" };
+    const char *const shuffled[] = { "layer2.0.conv1", "layer1.0.conv1", "layer3.0.conv1" };
+    g_autoptr(GError) e = NULL;
+
+    g_assert_true (ss_relevance_prune_parse_target (arch, in_order, 3, "4-5-6", targets, &e));
+    g_assert_no_error (e);
+    g_assert_cmpint (targets[0], ==, 4);
+    g_assert_cmpint (targets[2], ==, 6);
+    g_assert_false (ss_relevance_prune_parse_target (arch, shuffled, 3, "4-5-6", targets, &e));
+    g_assert_error (e, SS_ERROR, SS_ERROR_ARGUMENT);
+    g_test_message ("%s", e->message);
+    g_assert_nonnull (strstr (e->message, "is ambiguous"));
+    g_assert_nonnull (strstr (e->message, "(layer2.0.conv1, layer1.0.conv1, layer3.0.conv1)"));
+    g_assert_nonnull (strstr (e->message, "stage 1: layer1.0.conv1; stage 2: layer2.0.conv1"));
+  }
+
+  /* resnet56: 3 tied groups and 27 blocks' conv1s from three numbers. */
+  {
+    g_autoptr(SsArch) r56 = ss_arch_new_builtin ("resnet56", 3, 32, 32, 10, NULL);
+    g_auto(GStrv) u56 = NULL;
+    g_autofree int *t56 = NULL;
+    int n56;
+
+    g_assert_true (ss_arch_infer_shapes (r56, NULL));
+    u56 = ss_relevance_prune_default_units (r56);
+    n56 = (int) g_strv_length (u56);
+    g_assert_cmpint (n56, ==, 30);
+    t56 = g_new (int, n56);
+    g_assert_true (ss_relevance_prune_parse_target (r56, (const char *const *) u56, n56,
+                                                    "8-15-30", t56, &error));
+    g_assert_no_error (error);
+    for (int u = 0; u < n56; u++)
+      g_assert_cmpint (t56[u], ==, stage_counts[stage_of_name (u56[u])]);
+  }
+
+  /* A plain network has no stages: one count per layer, as before. */
+  {
+    g_autoptr(SsArch) vgg = ss_arch_new_builtin ("fmnist-vgg", 1, 28, 28, 10, NULL);
+    const char *const four[] = { "conv1", "conv2", "conv3", "conv4" };
+    g_autoptr(GError) e = NULL;
+
+    g_assert_true (ss_arch_infer_shapes (vgg, NULL));
+    g_assert_cmpint (ss_relevance_prune_unit_stages (vgg, four, 4, stages), ==, 0);
+    g_assert_cmpint (stages[3], ==, -1);
+    g_assert_false (ss_relevance_prune_parse_target (vgg, four, 4, "8-8", targets, &e));
+    g_assert_nonnull (strstr (e->message, "--target has 2 fields but 4 layers are pruned "
+                                          "(conv1, conv2, conv3, conv4)"));
+  }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * supersign-cli prune-filters */
 
@@ -258,6 +382,70 @@ test_cli_prune_run (void)
   ss_test_rm_rf (dir);
 }
 
+static void
+test_cli_prune_resnet_stages (void)
+{
+  g_autofree char *data = ss_test_fmnist_spec ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *dir = ss_test_make_tmp_dir ("relevance-prune-XXXXXX");
+  g_autofree char *model = g_build_filename (dir, "resnet20.safetensors", NULL);
+  g_autofree char *pruned_path = g_build_filename (dir, "pruned.safetensors", NULL);
+  g_autoptr(SsArch) arch = ss_arch_new_builtin ("resnet20", 1, 28, 28, 10, NULL);
+  g_autoptr(SsNet) net = NULL, pruned = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) units = NULL;
+  g_autoptr(GString) want = g_string_new (NULL);
+  JsonArray *rounds;
+  const SsArch *a;
+  const struct { const char *layer; int out; } kept[] = {
+    { "conv1", 8 }, { "layer1.0.conv1", 8 }, { "layer1.2.conv1", 8 }, { "layer1.2.conv2", 8 },
+    { "layer2.0.conv1", 15 }, { "layer2.0.conv2", 15 }, { "layer2.2.conv2", 15 },
+    { "layer3.1.conv1", 30 }, { "layer3.0.conv2", 30 }, { "layer3.2.conv2", 30 },
+  };
+
+  g_test_summary ("prune-filters --target 8-15-30 on resnet20 (300 training images, spatial MI, "
+                  "one round) leaves every conv of stage s, conv1s, conv2s, stem and "
+                  "shortcuts, with 8, 15 or 30 filters, and reports the per-unit configuration.");
+  g_assert_true (ss_arch_infer_shapes (arch, NULL));
+  net = ss_net_new (arch, 7);
+  g_assert_true (ss_model_save (net, model, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ss_test_run_cli (&out, &err, "prune-filters", "--model", model, "--data", data,
+                                    "--subset", "300", "--test-subset", "50", "--target",
+                                    "8-15-30", "--finetune-epochs", "0", "--threads", "2",
+                                    "--no-history", "--out", pruned_path, "--json", NULL), ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  rounds = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "rounds");
+  g_assert_cmpuint (json_array_get_length (rounds), ==, 2);
+  units = ss_relevance_prune_default_units (arch);
+  for (int u = 0; units[u] != NULL; u++)
+    g_string_append_printf (want, "%s%d", u ? "-" : "", stage_counts[stage_of_name (units[u])]);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rounds, 1),
+                                                  "configuration"), ==, want->str);
+
+  pruned = ss_model_load (pruned_path, NULL, &error);
+  g_assert_no_error (error);
+  a = ss_net_get_arch (pruned);
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      const int node = ss_arch_find_node (a, kept[i].layer);
+      g_assert_cmpint (node, >=, 0);
+      g_assert_cmpint (ss_arch_get_node (a, node)->out, ==, kept[i].out);
+    }
+  /* Every conv of stages 2 and 3 that is not a conv1 is in the tied group, the projection
+   * shortcut included. */
+  for (int node = 0; node < ss_arch_get_n_nodes (a); node++)
+    {
+      const SsNode *nd = ss_arch_get_node (a, node);
+      if (nd->op == SS_OP_CONV)
+        g_assert_cmpint (nd->out, ==, stage_counts[stage_of_name (nd->name)]);
+    }
+  ss_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -266,7 +454,9 @@ main (int   argc,
   g_test_add_func ("/relevance-prune/l1-rounds", test_prune_l1_rounds);
   g_test_add_func ("/relevance-prune/resnet-tied", test_prune_resnet_tied);
   g_test_add_func ("/relevance-prune/check", test_prune_check);
+  g_test_add_func ("/relevance-prune/target-stages", test_target_stages);
   g_test_add_func ("/relevance-prune/cli/errors", test_cli_prune_errors);
   g_test_add_func ("/relevance-prune/cli/run", test_cli_prune_run);
+  g_test_add_func ("/relevance-prune/cli/resnet-stages", test_cli_prune_resnet_stages);
   return g_test_run ();
 }

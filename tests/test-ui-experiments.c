@@ -17,55 +17,25 @@
 #include <glib/gstdio.h>
 
 #include "ss-amc-view.h"
+#include "ss-experiment-page-private.h"
 #include "ss-experiments-view.h"
 #include "ss-freeze-view.h"
 #include "ss-infoplane-view.h"
 #include "ss-job-bar.h"
+#include "ss-model-file.h"
 #include "ss-prune-filters-view.h"
 #include "ss-prune-layers-view.h"
 #include "ss-runs-view.h"
 #include "ss-shipped.h"
-#include "ss-test-util.h"
 #include "ss-train-view.h"
-#include "ss-ui.h"
 #include "ss-window.h"
+#include "ui-test-util.h"
 
 #define TIMEOUT_S 300.0
 
 static AdwApplication *app;
 static SsWindow *window;
-static char *tmp_dir;
 static double accuracy_before;   /* the shipped model on the first 200 test images */
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Iterates the main context until cond holds; FALSE after the timeout. */
-static gboolean
-wait_for (Condition cond,
-          gpointer  data,
-          double    seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
 
 static SsSession *
 session (void)
@@ -97,51 +67,6 @@ experiment (const char *name)
   return ss_experiments_view_get_experiment (experiments (), name);
 }
 
-/* ---- The form, by the widgets' names ---- */
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-named (const char *experiment_name,
-       const char *name)
-{
-  GtkWidget *w = find_named (experiment (experiment_name), name);
-
-  if (w == NULL)
-    g_error ("%s has no widget named %s", experiment_name, name);
-  return w;
-}
-
-static void
-set_value (const char *experiment_name,
-           const char *name,
-           double      value)
-{
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (named (experiment_name, name)), value);
-}
-
-static void
-set_choice (const char *experiment_name,
-            const char *name,
-            guint       position)
-{
-  adw_combo_row_set_selected (ADW_COMBO_ROW (named (experiment_name, name)), position);
-}
-
 static void
 start_experiment (const char *name)
 {
@@ -152,12 +77,6 @@ start_experiment (const char *name)
 /* ---- Waiting ---- */
 
 static gboolean
-job_not_running (gpointer data)
-{
-  return !ss_job_is_running (SS_JOB (data));
-}
-
-static gboolean
 job_has_progress (gpointer data)
 {
   return ss_job_is_running (SS_JOB (data)) && ss_job_get_fraction (SS_JOB (data)) > 0;
@@ -166,31 +85,25 @@ job_has_progress (gpointer data)
 static void
 wait_done (SsJob *job)
 {
-  g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_job_not_running, job, TIMEOUT_S));
   if (ss_job_get_state (job) == SS_JOB_FAILED)
     g_error ("%s failed: %s", ss_job_get_title (job), ss_job_get_message (job));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_DONE);
 }
 
+/* Fills the form of experiment name with form, runs it and waits until it is done. */
 static void
-run_experiment (const char *name)
+run_experiment (const char        *name,
+                const UiTestField *form)
 {
   SsJob *job = ss_experiment_page_get_job (page (name));
 
+  ui_test_set_form (experiment (name), form);
   ss_experiments_view_set_visible (experiments (), name);
   start_experiment (name);
   g_assert_true (ss_job_is_running (job));
   wait_done (job);
-  spin (0.2);
-}
-
-static gboolean
-model_ready (gpointer data)
-{
-  SsSession *s = session ();
-  return ss_session_get_model (s) != NULL && ss_session_get_data (s) != NULL &&
-         ss_session_get_fits (s, NULL) && ss_session_get_profile (s) != NULL &&
-         ss_session_get_random_profile (s) != NULL;
+  ui_test_spin (0.2);
 }
 
 /* The open model's test accuracy on the first 200 test images, on a clone. */
@@ -239,26 +152,29 @@ test_open (void)
   g_settings_set_int (settings, "samples", 10);
   window = ss_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (model_ready, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_model_ready, window, TIMEOUT_S));
   accuracy_before = model_accuracy ();
   ss_window_set_page (window, "experiments");
 }
 
-/* Starts name, waits for its first progress, cancels with win.cancel (Escape). */
+/* Fills the form of experiment name with form, starts it, waits for its first progress and
+ * cancels it with win.cancel (Escape). */
 static void
-cancel_experiment (const char *name)
+cancel_experiment (const char        *name,
+                   const UiTestField *form)
 {
   SsSessionModel *model = ss_session_get_model (session ());
   SsJob *job = ss_experiment_page_get_job (page (name));
   GtkWidget *bar;
 
+  ui_test_set_form (experiment (name), form);
   ss_experiments_view_set_visible (experiments (), name);
   start_experiment (name);
-  g_assert_true (wait_for (job_has_progress, job, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (job_has_progress, job, TIMEOUT_S));
   g_test_message ("%s: cancelled at “%s”", name, ss_job_get_message (job));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
-  spin (1.0);
+  ui_test_spin (1.0);
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
   bar = gtk_widget_get_last_child (gtk_widget_get_first_child (GTK_WIDGET (page (name))));
   g_assert_true (SS_IS_JOB_BAR (bar));
@@ -279,29 +195,17 @@ test_cancel (void)
       g_test_skip ("no window");
       return;
     }
-  set_value ("freeze", "epochs", 3);
-  set_value ("freeze", "train-images", 3000);
-  set_value ("freeze", "test-images", 200);
-  cancel_experiment ("freeze");
+  cancel_experiment ("freeze", (const UiTestField[]) { { "epochs", 3 }, { "train-images", 3000 },
+    { "test-images", 200 }, { NULL } });
 
-  set_value ("prune-layers", "retrain-epochs", 3);
-  set_value ("prune-layers", "train-images", 3000);
-  set_value ("prune-layers", "test-images", 200);
-  set_value ("prune-layers", "samples", 10);
-  cancel_experiment ("prune-layers");
+  cancel_experiment ("prune-layers", (const UiTestField[]) { { "retrain-epochs", 3 },
+    { "train-images", 3000 }, { "test-images", 200 }, { "samples", 10 }, { NULL } });
 
-  set_value ("prune-filters", "rounds", 3);
-  set_value ("prune-filters", "train-images", 3000);
-  set_value ("prune-filters", "test-images", 200);
-  set_value ("prune-filters", "samples", 20);
-  cancel_experiment ("prune-filters");
+  cancel_experiment ("prune-filters", (const UiTestField[]) { { "rounds", 3 },
+    { "train-images", 3000 }, { "test-images", 200 }, { "samples", 20 }, { NULL } });
 
-  set_value ("amc", "episodes", 50);
-  set_value ("amc", "train-images", 1000);
-  set_value ("amc", "val-size", 100);
-  set_value ("amc", "calibration", 100);
-  set_value ("amc", "test-images", 200);
-  cancel_experiment ("amc");
+  cancel_experiment ("amc", (const UiTestField[]) { { "episodes", 50 }, { "train-images", 1000 },
+    { "val-size", 100 }, { "calibration", 100 }, { "test-images", 200 }, { NULL } });
 }
 
 static void
@@ -320,10 +224,8 @@ test_train (void)
       g_test_skip ("no window");
       return;
     }
-  set_value ("train", "epochs", 2);
-  set_value ("train", "train-images", 200);
-  set_value ("train", "test-images", 200);
-  run_experiment ("train");
+  run_experiment ("train", (const UiTestField[]) { { "epochs", 2 }, { "train-images", 200 },
+    { "test-images", 200 }, { NULL } });
   view = SS_TRAIN_VIEW (experiment ("train"));
   g_assert_nonnull (ss_experiment_page_get_result (ss_train_view_get_page (view)));
   g_assert_nonnull (ss_experiment_page_get_message (ss_train_view_get_page (view)));
@@ -361,12 +263,8 @@ test_freeze (void)
       g_test_skip ("no window");
       return;
     }
-  set_value ("freeze", "epochs", 2);
-  set_value ("freeze", "train-images", 200);
-  set_value ("freeze", "test-images", 200);
-  set_value ("freeze", "window", 2);
-  set_value ("freeze", "earliest", 2);
-  run_experiment ("freeze");
+  run_experiment ("freeze", (const UiTestField[]) { { "epochs", 2 }, { "train-images", 200 },
+    { "test-images", 200 }, { "window", 2 }, { "earliest", 2 }, { NULL } });
   table = ss_freeze_view_get_table (SS_FREEZE_VIEW (experiment ("freeze")));
   g_assert_cmpuint (ss_table_get_n_columns (table), ==, 6);
   g_assert_cmpuint (ss_table_get_n_rows (table), ==, 2);
@@ -398,13 +296,9 @@ test_prune_layers (void)
       g_test_skip ("no window");
       return;
     }
-  set_value ("prune-layers", "epochs", 0);
-  set_value ("prune-layers", "retrain-epochs", 1);
-  set_value ("prune-layers", "max-removals", 1);
-  set_value ("prune-layers", "samples", 10);
-  set_value ("prune-layers", "train-images", 300);
-  set_value ("prune-layers", "test-images", 200);
-  run_experiment ("prune-layers");
+  run_experiment ("prune-layers", (const UiTestField[]) { { "epochs", 0 }, { "retrain-epochs", 1 },
+    { "max-removals", 1 }, { "samples", 10 }, { "train-images", 300 }, { "test-images", 200 },
+    { NULL } });
   view = SS_PRUNE_LAYERS_VIEW (experiment ("prune-layers"));
   table = ss_prune_layers_view_get_table (view);
   g_assert_cmpuint (ss_table_get_n_rows (table), ==, 2);
@@ -446,15 +340,9 @@ test_prune_filters (void)
       return;
     }
   view = SS_PRUNE_FILTERS_VIEW (experiment ("prune-filters"));
-  set_choice ("prune-filters", "criterion", 0);
-  set_choice ("prune-filters", "target", 0);
-  set_value ("prune-filters", "fraction", 0.5);
-  set_value ("prune-filters", "rounds", 2);
-  set_value ("prune-filters", "finetune-epochs", 1);
-  set_value ("prune-filters", "samples", 20);
-  set_value ("prune-filters", "train-images", 200);
-  set_value ("prune-filters", "test-images", 200);
-  run_experiment ("prune-filters");
+  run_experiment ("prune-filters", (const UiTestField[]) { { "criterion", 0 }, { "target", 0 },
+    { "fraction", 0.5 }, { "rounds", 2 }, { "finetune-epochs", 1 }, { "samples", 20 },
+    { "train-images", 200 }, { "test-images", 200 }, { NULL } });
   table = ss_prune_filters_view_get_table (view);
   /* Round, conv1 … conv4, parameters, MACs, accuracy, relevance and fine-tuning seconds. */
   g_assert_cmpuint (ss_table_get_n_columns (table), ==, 10);
@@ -472,8 +360,8 @@ test_prune_filters (void)
                    ==, 16);
 
   /* The optional relevance view: every layer scored, conv1's 32 filters as bars. */
-  gtk_widget_activate (find_named (GTK_WIDGET (view), "compute-relevance"));
-  g_assert_true (wait_for (relevance_shown, view, TIMEOUT_S));
+  gtk_widget_activate (ui_test_find_named (GTK_WIDGET (view), "compute-relevance"));
+  g_assert_true (ui_test_wait_for (relevance_shown, view, TIMEOUT_S));
   bars = ss_plot_get_figure (ss_prune_filters_view_get_relevance_plot (view), &kind);
   g_assert_cmpint (kind, ==, SS_FIG_BARS);
   g_assert_cmpint (ss_fig_bars_get_n_layers (bars), ==, 32);
@@ -500,16 +388,9 @@ test_amc (void)
       return;
     }
   view = SS_AMC_VIEW (experiment ("amc"));
-  set_choice ("amc", "reward", 1);
-  set_value ("amc", "episodes", 2);
-  set_value ("amc", "warmup", 1);
-  set_value ("amc", "finetune-epochs", 1);
-  set_value ("amc", "val-size", 100);
-  set_value ("amc", "calibration", 100);
-  set_value ("amc", "entropy-samples", 20);
-  set_value ("amc", "train-images", 600);
-  set_value ("amc", "test-images", 200);
-  run_experiment ("amc");
+  run_experiment ("amc", (const UiTestField[]) { { "reward", 1 }, { "episodes", 2 },
+    { "warmup", 1 }, { "finetune-epochs", 1 }, { "val-size", 100 }, { "calibration", 100 },
+    { "entropy-samples", 20 }, { "train-images", 600 }, { "test-images", 200 }, { NULL } });
   episodes = curves_of (ss_amc_view_get_plot (view));
   g_assert_cmpint (ss_fig_curves_get_n_points (episodes, 0), ==, 2);
   g_assert_cmpint (ss_fig_curves_get_n_points (episodes, 1), ==, 2);
@@ -526,11 +407,75 @@ test_amc (void)
   g_assert_nonnull (strstr (ss_experiment_page_get_message (page ("amc")), "Best policy"));
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WINDOW (w);
+    }
+  return NULL;
+}
+
+static gboolean
+job_ended (gpointer job)
+{
+  return ss_job_get_state (job) == SS_JOB_DONE || ss_job_get_state (job) == SS_JOB_FAILED;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+}
+
+static void
+test_save_model (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SsNet) saved = NULL;
+  SsNet *result;
+  GtkWindow *chooser;
+
+  g_test_summary ("Save Model asks for a file and writes the trained model on a worker, with "
+                  "the data set in its metadata");
+  if (window == NULL)
+    {
+      g_test_skip ("no window");
+      return;
+    }
+  result = ss_experiment_page_get_result (page ("train"));
+  g_assert_nonnull (result);
+  path = g_build_filename (ui_test_get_tmp_dir (), "trained.safetensors", NULL);
+  file = g_file_new_for_path (path);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page ("train")),
+                                             "experiment.save-model", NULL));
+  g_assert_true (ui_test_wait_for (chooser_shown, NULL, TIMEOUT_S));
+  chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_true (ui_test_wait_for (job_ended, page ("train")->save_job, TIMEOUT_S));
+  g_assert_cmpint (ss_job_get_state (page ("train")->save_job), ==, SS_JOB_DONE);
+  saved = ss_model_load (path, &meta, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ss_arch_total_macs (ss_net_get_arch (saved)), ==,
+                   ss_arch_total_macs (ss_net_get_arch (result)));
+  g_assert_cmpstr (g_hash_table_lookup (meta, SS_MODEL_META_DATASET), ==,
+                   ss_session_get_data (session ())->spec);
+}
+
 static gboolean
 model_is (gpointer data)
 {
   return ss_session_get_model (session ()) != NULL &&
-         ss_session_get_model (session ())->net != data && model_ready (NULL);
+         ss_session_get_model (session ())->net != data && ui_test_model_ready (window);
 }
 
 static void
@@ -550,7 +495,7 @@ test_use_model (void)
   before = ss_session_get_model (session ())->net;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page ("amc")), "experiment.use-model",
                                              NULL));
-  g_assert_true (wait_for (model_is, before, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (model_is, before, TIMEOUT_S));
   arch = ss_net_get_arch (ss_session_get_model (session ())->net);
   g_assert_cmpint (ss_arch_total_macs (arch), ==, ss_arch_total_macs (ss_net_get_arch (result)));
   g_assert_nonnull (strstr (ss_session_get_model (session ())->origin, "AMC"));
@@ -586,7 +531,7 @@ open_run (gint64 id)
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (runs_view ()), "runs.open",
                                                      g_variant_new_int64 (id)));
   wait_done (ss_runs_view_get_task_job (runs_view ()));
-  spin (0.2);
+  ui_test_spin (0.2);
 }
 
 static AdwMessageDialog *
@@ -632,7 +577,7 @@ test_history (void)
     }
   ss_window_set_page (window, "history");
   ss_runs_view_refresh (runs_view ());
-  g_assert_true (wait_for (runs_listed, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (runs_listed, NULL, TIMEOUT_S));
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     g_assert_cmpint (find_run (kinds[k], SS_RUN_FINISHED, NULL), >, 0);
   g_assert_cmpint (find_run (SS_RUN_KIND_PRUNE_LAYERS, SS_RUN_INTERRUPTED, NULL), >, 0);
@@ -680,8 +625,8 @@ test_history (void)
   g_assert_cmpint (ss_fig_curves_get_n_points (compared, 0), ==, 2);
 
   /* Exported. */
-  csv = g_build_filename (tmp_dir, "run.csv", NULL);
-  json = g_build_filename (tmp_dir, "run.json", NULL);
+  csv = g_build_filename (ui_test_get_tmp_dir (), "run.csv", NULL);
+  json = g_build_filename (ui_test_get_tmp_dir (), "run.json", NULL);
   ss_runs_view_export (runs_view (), normal, SS_RUN_FORMAT_CSV, csv);
   wait_done (ss_runs_view_get_task_job (runs_view ()));
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
@@ -698,16 +643,16 @@ test_history (void)
   n = ss_runs_view_get_n_runs (runs_view ());
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (runs_view ()), "runs.delete",
                                                      g_variant_new_int64 (gone)));
-  g_assert_true (wait_for (dialog_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (dialog_shown, NULL, TIMEOUT_S));
   adw_message_dialog_response (find_dialog (), "cancel");
-  spin (0.3);
+  ui_test_spin (0.3);
   g_assert_cmpuint (ss_runs_view_get_n_runs (runs_view ()), ==, n);
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (runs_view ()), "runs.delete",
                                                      g_variant_new_int64 (gone)));
-  g_assert_true (wait_for (dialog_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (dialog_shown, NULL, TIMEOUT_S));
   adw_message_dialog_response (find_dialog (), "delete");
   wait_done (ss_runs_view_get_task_job (runs_view ()));
-  g_assert_true (wait_for (runs_listed, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (runs_listed, NULL, TIMEOUT_S));
   g_assert_cmpuint (ss_runs_view_get_n_runs (runs_view ()), ==, n - 1);
   for (guint i = 0; i < ss_runs_view_get_n_runs (runs_view ()); i++)
     g_assert_cmpint (ss_runs_view_get_record (runs_view (), i)->id, !=, gone);
@@ -729,8 +674,8 @@ test_infoplane (void)
       return;
     }
   ss_window_set_page (window, "infoplane");
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (view), "random")),
-                                TRUE);
+  gtk_toggle_button_set_active (
+    GTK_TOGGLE_BUTTON (ui_test_find_named (GTK_WIDGET (view), "random")), TRUE);
   fig = ss_plot_get_figure (ss_infoplane_view_get_plot (view), &kind);
   g_assert_cmpint (kind, ==, SS_FIG_INFOPLANE);
   g_assert_cmpint (ss_fig_infoplane_get_n_layers (fig), >, 0);
@@ -738,11 +683,11 @@ test_infoplane (void)
     g_assert_true (ss_fig_infoplane_get_reference (fig, l, NULL, NULL));
 
   ss_runs_view_refresh (runs_view ());
-  g_assert_true (wait_for (runs_listed, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (runs_listed, NULL, TIMEOUT_S));
   open_run (find_run (SS_RUN_KIND_TRAIN, SS_RUN_FINISHED, NULL));
   g_assert_cmpuint (ss_session_get_epoch_profiles (session ())->len, ==, 2);
   g_assert_true (gtk_toggle_button_get_active (
-    GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (view), "epochs"))));
+    GTK_TOGGLE_BUTTON (ui_test_find_named (GTK_WIDGET (view), "epochs"))));
   fig = ss_plot_get_figure (ss_infoplane_view_get_plot (view), NULL);
   for (int l = 0; l < ss_fig_infoplane_get_n_layers (fig); l++)
     g_assert_cmpint (ss_fig_infoplane_get_n_points (fig, l), ==, 2);
@@ -751,30 +696,11 @@ test_infoplane (void)
 int
 main (int argc, char *argv[])
 {
-  int status;
-
-  /* As test-ui-window: the user's folders, and so the run history, in a temporary folder. */
-  tmp_dir = g_dir_make_tmp ("ss-ui-XXXXXX", NULL);
-  {
-    g_autofree char *home = g_build_filename (tmp_dir, "home", NULL);
-    g_autofree char *runs = g_build_filename (tmp_dir, "runs.sqlite", NULL);
-    g_setenv ("HOME", home, TRUE);
-    g_setenv ("XDG_DATA_HOME", home, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", home, TRUE);
-    g_setenv ("XDG_CACHE_HOME", home, TRUE);
-    g_setenv ("SUPERSIGN_RUNS_DB", runs, TRUE);
-  }
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  ss_ui_init ();
-  app = adw_application_new ("io.github.supersign.Supersign.Test", G_APPLICATION_NON_UNIQUE);
-  g_application_set_resource_base_path (G_APPLICATION (app), APP_RESOURCE_PATH);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
-
+  app = ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/experiments/open", test_open);
   g_test_add_func ("/ui/experiments/cancel", test_cancel);
   g_test_add_func ("/ui/experiments/train", test_train);
+  g_test_add_func ("/ui/experiments/save-model", test_save_model);
   g_test_add_func ("/ui/experiments/freeze-compare", test_freeze);
   g_test_add_func ("/ui/experiments/prune-layers", test_prune_layers);
   g_test_add_func ("/ui/experiments/prune-filters", test_prune_filters);
@@ -782,13 +708,5 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/experiments/use-model", test_use_model);
   g_test_add_func ("/ui/experiments/history", test_history);
   g_test_add_func ("/ui/experiments/infoplane", test_infoplane);
-  status = g_test_run ();
-
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  spin (0.2);
-  g_clear_object (&app);
-  ss_test_rm_rf (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return ui_test_finish (g_test_run (), window);
 }

@@ -21,48 +21,16 @@
 #include "ss-layers-view.h"
 #include "ss-png.h"
 #include "ss-shipped.h"
-#include "ss-test-util.h"
 #include "ss-experiments-view.h"
 #include "ss-runs-view.h"
 #include "ss-train-view.h"
-#include "ss-ui.h"
 #include "ss-window.h"
+#include "ui-test-util.h"
 
 #define TIMEOUT_S 240.0
 
 static AdwApplication *app;
 static SsWindow *window;
-static char *tmp_dir;
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Iterates the main context until cond holds; FALSE after the timeout. */
-static gboolean
-wait_for (Condition cond,
-          gpointer  data,
-          double    seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
 
 static SsSession *
 session (void)
@@ -82,12 +50,6 @@ layers_filled (gpointer data)
   return ss_layers_view_get_n_rows (layers_view ()) > 0 && ss_session_get_data (session ()) != NULL;
 }
 
-static gboolean
-job_not_running (gpointer data)
-{
-  return !ss_job_is_running (SS_JOB (data));
-}
-
 static void
 test_open_shipped (void)
 {
@@ -102,7 +64,7 @@ test_open_shipped (void)
     }
   window = ss_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (layers_filled, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (layers_filled, NULL, TIMEOUT_S));
   model = ss_session_get_model (session ());
   g_assert_cmpstr (model->title, ==, "fmnist-vgg");
   g_assert_false (model->random);
@@ -115,7 +77,8 @@ static gboolean
 maps_shown (gpointer data)
 {
   SsHeatmapPanel *panel = ss_layers_view_get_panel (layers_view ());
-  return ss_heatmap_panel_get_n_maps (panel) > 0 && !ss_job_is_running (ss_heatmap_panel_get_job (panel));
+  return ss_heatmap_panel_get_n_maps (panel) > 0 &&
+         !ss_job_is_running (ss_heatmap_panel_get_job (panel));
 }
 
 static void
@@ -137,7 +100,7 @@ test_heatmaps (void)
   node = ss_arch_find_node (arch, "conv2");
   g_assert_cmpint (node, >=, 0);
   ss_layers_view_select_node (layers_view (), node);
-  g_assert_true (wait_for (maps_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
   g_assert_cmpint (ss_heatmap_panel_get_node (panel), ==, node);
   g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
   g_assert_nonnull (ss_heatmap_panel_get_figure (panel));
@@ -145,7 +108,7 @@ test_heatmaps (void)
 
   /* The next page is a new computation; coming back is served from the cache. */
   ss_heatmap_panel_set_first (panel, 12);
-  g_assert_true (wait_for (maps_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
   ss_heatmap_panel_set_first (panel, 0);
   g_assert_false (ss_job_is_running (ss_heatmap_panel_get_job (panel)));
   g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
@@ -184,8 +147,8 @@ test_entropy_bars (void)
       return;
     }
   ss_window_set_page (window, "entropy");
-  g_assert_true (wait_for (profiles_ready, NULL, TIMEOUT_S));
-  spin (0.2);
+  g_assert_true (ui_test_wait_for (profiles_ready, NULL, TIMEOUT_S));
+  ui_test_spin (0.2);
   view = SS_ENTROPY_VIEW (ss_window_get_page (window, "entropy"));
   prof = ss_session_get_profile (session ());
   fig = ss_plot_get_figure (ss_entropy_view_get_plot (view), &kind);
@@ -199,12 +162,12 @@ test_entropy_bars (void)
   /* The export dialog's default: PNG, 85 × 60 mm at 300 dpi. */
   dialog = ss_export_dialog_new (GTK_WINDOW (window), G_OBJECT (ss_entropy_view_get_plot (view)),
                                  get_plot_figure, "bars");
-  png = g_build_filename (tmp_dir, "bars.png", NULL);
+  png = g_build_filename (ui_test_get_tmp_dir (), "bars.png", NULL);
   g_assert_true (ss_export_dialog_write (dialog, png, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
   gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&dialog)));
-  svg = g_build_filename (tmp_dir, "bars.svg", NULL);
+  svg = g_build_filename (ui_test_get_tmp_dir (), "bars.svg", NULL);
   g_assert_true (ss_fig_export (kind, fig, svg, SS_FIG_FORMAT_SVG, 241, 170, 300, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
@@ -252,10 +215,10 @@ test_cancel (void)
   ss_train_view_configure (train, 5, 64, 0);
   ss_train_view_start (train);
   g_assert_true (ss_job_is_running (job));
-  g_assert_true (wait_for (job_running_with_progress, job, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (job_running_with_progress, job, TIMEOUT_S));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
-  spin (1.0);
+  ui_test_spin (1.0);
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_CANCELLED);
   bar = gtk_widget_get_last_child (gtk_widget_get_first_child (
     GTK_WIDGET (ss_train_view_get_page (train))));
@@ -264,10 +227,10 @@ test_cancel (void)
 
   /* The interrupted run is in the run history, and loads. */
   runs = SS_RUNS_VIEW (ss_window_get_page (window, "history"));
-  g_assert_true (wait_for (runs_listed, runs, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (runs_listed, runs, TIMEOUT_S));
   ss_runs_view_load (runs, 1);
   job = ss_runs_view_get_task_job (runs);
-  g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_job_not_running, job, TIMEOUT_S));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_DONE);
 }
 
@@ -285,12 +248,12 @@ test_corrupt_model (void)
       g_test_skip ("no window");
       return;
     }
-  path = g_build_filename (tmp_dir, "corrupt.safetensors", NULL);
+  path = g_build_filename (ui_test_get_tmp_dir (), "corrupt.safetensors", NULL);
   g_assert_true (g_file_set_contents (path, "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13, NULL));
   before = ss_session_get_model (session ());
   job = ss_session_get_model_job (session ());
   ss_session_open_model (session (), path);
-  g_assert_true (wait_for (job_not_running, job, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_job_not_running, job, TIMEOUT_S));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_FAILED);
   g_assert_nonnull (ss_job_get_message (job));
   g_assert_nonnull (ss_window_get_last_toast (window));
@@ -318,7 +281,7 @@ test_png_folder (void)
       g_test_skip ("no window");
       return;
     }
-  dir = g_build_filename (tmp_dir, "pngs", NULL);
+  dir = g_build_filename (ui_test_get_tmp_dir (), "pngs", NULL);
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
   for (int i = 0; i < 3; i++)
     {
@@ -334,7 +297,7 @@ test_png_folder (void)
   ss_window_set_page (window, "layers");
   spec = g_strconcat ("png:", dir, NULL);
   ss_session_open_data (session (), spec, FALSE);
-  g_assert_true (wait_for (png_data_loaded, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (png_data_loaded, NULL, TIMEOUT_S));
   data = ss_session_get_data (session ());
   g_assert_cmpuint (ss_dataset_get_size (data->test), ==, 3);
   g_assert_cmpuint (data->report->problems->len, ==, 1);
@@ -344,42 +307,12 @@ test_png_folder (void)
 int
 main (int argc, char *argv[])
 {
-  int status;
-
-  /* Not G_TEST_OPTION_ISOLATE_DIRS: it also hides the system data folders, where the MIME
-   * database lives that gdk-pixbuf needs to recognise SVG icons. The user's folders (and so the
-   * run history) go to a temporary folder instead. */
-  tmp_dir = g_dir_make_tmp ("ss-ui-XXXXXX", NULL);
-  {
-    g_autofree char *home = g_build_filename (tmp_dir, "home", NULL);
-    g_autofree char *runs = g_build_filename (tmp_dir, "runs.sqlite", NULL);
-    g_setenv ("HOME", home, TRUE);
-    g_setenv ("XDG_DATA_HOME", home, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", home, TRUE);
-    g_setenv ("XDG_CACHE_HOME", home, TRUE);
-    g_setenv ("SUPERSIGN_RUNS_DB", runs, TRUE);
-  }
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  ss_ui_init ();
-  app = adw_application_new ("io.github.supersign.Supersign.Test", G_APPLICATION_NON_UNIQUE);
-  g_application_set_resource_base_path (G_APPLICATION (app), APP_RESOURCE_PATH);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
-
+  app = ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/window/open-shipped", test_open_shipped);
   g_test_add_func ("/ui/window/heatmaps", test_heatmaps);
   g_test_add_func ("/ui/window/entropy-bars", test_entropy_bars);
   g_test_add_func ("/ui/window/cancel", test_cancel);
   g_test_add_func ("/ui/window/corrupt-model", test_corrupt_model);
   g_test_add_func ("/ui/window/png-folder", test_png_folder);
-  status = g_test_run ();
-
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  spin (0.2);
-  g_clear_object (&app);
-  ss_test_rm_rf (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return ui_test_finish (g_test_run (), window);
 }

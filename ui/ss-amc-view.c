@@ -124,17 +124,7 @@ on_episode (const SsAmcEpisode *e,
 
   json_builder_begin_object (b);
   ss_json_add_string (b, "phase", "search");
-  ss_json_add_int (b, "episode", e->episode);
-  ss_json_add_number (b, "reward", e->measure.reward);
-  ss_json_add_number (b, "macs_kept", e->macs_kept);
-  ss_json_add_number (b, "accuracy", e->measure.accuracy);
-  ss_json_add_number (b, "ame", e->measure.ame);
-  json_builder_set_member_name (b, "preserve_ratios");
-  json_builder_begin_array (b);
-  for (int t = 0; t < e->n_steps; t++)
-    json_builder_add_double_value (b, e->ratios[t]);
-  json_builder_end_array (b);
-  ss_json_add_ints (b, "kept", e->kept, e->n_steps);
+  ss_amc_episode_add_json (b, e);
   json_builder_end_object (b);
   obs.extra_json = extra = ss_json_to_text (b);
   ss_experiment_observe (&in->base, &obs);
@@ -153,15 +143,7 @@ on_finetune (const SsTrainProgress *p,
 
   ss_experiment_train_progress (&in->base, p, 0.9, 1, _("Fine-tuning the best policy"));
   if (p->epoch_done)
-    {
-      SsRunObservation obs = {
-        .epoch = p->epoch, .batch = (gint64) p->batch, .epoch_end = TRUE,
-        .seconds = p->epoch_seconds, .lr = p->lr, .train_loss = p->train_loss,
-        .train_acc = p->train_acc, .test_loss = p->test_loss, .test_acc = p->test_acc,
-        .extra_json = "{\"phase\": \"finetune\"}",
-      };
-      ss_experiment_observe (&in->base, &obs);
-    }
+    ss_experiment_observe_training (&in->base, p, "{\"phase\": \"finetune\"}");
 }
 
 static gpointer
@@ -289,14 +271,8 @@ amc_begin (GtkWidget         *experiment,
         }
     }
   self->best = -INFINITY;
-  self->reward_fig = ss_fig_curves_new ();
-  ss_fig_curves_set_x_label (self->reward_fig, _("episode"));
-  ss_fig_curves_set_y_label (self->reward_fig, _("reward"));
-  ss_fig_curves_set_x_integer (self->reward_fig, TRUE);
-  ss_fig_curves_add_series (self->reward_fig, _("episode reward"), NULL, NULL, 0);
-  ss_fig_curves_add_series (self->reward_fig, _("best so far"), NULL, NULL, 0);
-  ss_plot_set_figure (self->reward_plot, SS_FIG_CURVES, self->reward_fig,
-                      (GDestroyNotify) ss_fig_curves_free);
+  self->reward_fig = ss_plot_new_curves (self->reward_plot, _("episode"), _("reward"),
+                                         _("episode reward"), _("best so far"), NULL);
 }
 
 static void
@@ -324,25 +300,6 @@ amc_observe (GtkWidget              *experiment,
   gtk_widget_queue_draw (GTK_WIDGET (self->reward_plot));
 }
 
-static char *
-episode_tooltip (SsPlot     *plot,
-                 const void *fig,
-                 double      x,
-                 double      y,
-                 double      width,
-                 double      height,
-                 gpointer    user_data)
-{
-  int point, series = ss_fig_curves_hit (fig, width, height, NULL, x, y, &point);
-  double px, py;
-
-  if (series < 0)
-    return NULL;
-  ss_fig_curves_get_point (fig, series, point, &px, &py, NULL);
-  return g_markup_printf_escaped (_("<b>%s</b>\nepisode %g: %.4f"),
-                                  ss_fig_curves_get_label (fig, series), px, py);
-}
-
 /* ---- Actions ------------------------------------------------------------------------------ */
 
 static void
@@ -353,7 +310,6 @@ amc_done (GtkWidget *experiment,
   AmcOut *out = result;
   const SsArch *arch = ss_net_get_arch (out->net);
   gint64 macs = ss_arch_total_macs (arch);
-  GHashTable *meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *text = NULL, *params = ss_table_format_count (ss_arch_total_params (arch));
   g_autofree char *macs_text = ss_table_format_count (macs);
@@ -373,22 +329,18 @@ amc_done (GtkWidget *experiment,
   ss_json_add_number (b, "best_reward", out->best_reward);
   ss_json_add_ints (b, "kept", out->kept, out->n_steps);
   json_builder_end_object (b);
-  g_hash_table_insert (meta, (gpointer) META_AMC, ss_json_to_text (b));
   ss_experiment_page_set_result (self->page, g_steal_pointer (&out->net), _("pruned by AMC here"),
-                                 meta);
+                                 META_AMC, ss_json_to_text (b));
   amc_out_free (out);
 }
 
 static void
 on_start (SsAmcView *self)
 {
-  AmcIn *in = g_new0 (AmcIn, 1);
+  AmcIn *in = ss_experiment_page_input_new (self->page, sizeof (AmcIn));
 
-  if (!ss_experiment_page_input_init (self->page, &in->base, TRUE))
-    {
-      g_free (in);
-      return;
-    }
+  if (in == NULL)
+    return;
   ss_amc_options_init (&in->amc);
   in->amc.reward = (SsAmcReward) adw_combo_row_get_selected (self->reward_row);
   in->amc.keep_macs = gtk_adjustment_get_value (self->keep);
@@ -399,10 +351,7 @@ on_start (SsAmcView *self)
   in->warmup = (int) gtk_adjustment_get_value (self->warmup);
   in->val_size = (int) gtk_adjustment_get_value (self->val_size);
   ss_train_config_init (&in->finetune);
-  in->finetune.epochs = (int) gtk_adjustment_get_value (self->epochs);
-  in->finetune.schedule.epochs = MAX (in->finetune.epochs, 1);
-  in->finetune.schedule.lr = gtk_adjustment_get_value (self->lr);
-  in->finetune.batch_size = (int) gtk_adjustment_get_value (self->batch);
+  ss_experiment_read_recipe (&in->finetune, self->epochs, self->lr, self->batch);
   in->finetune.seed = in->amc.seed;
   ss_experiment_page_start (self->page, &in->base, amc_worker, g_free, amc_out_free, amc_done);
 }
@@ -482,7 +431,7 @@ ss_amc_view_init (SsAmcView *self)
   self->channels = g_array_new (FALSE, FALSE, sizeof (int));
   ss_experiment_page_set_display (self->page, GTK_WIDGET (self), amc_begin, amc_observe);
   amc_begin (GTK_WIDGET (self), NULL, NULL);
-  ss_plot_set_tooltip_func (self->reward_plot, episode_tooltip, NULL);
+  ss_plot_set_curves_tooltip (self->reward_plot, FALSE);
   ss_plot_set_export_name (self->reward_plot, "supersign-amc-episodes");
   ss_table_set_export_name (self->table, "supersign-amc-channels");
 }

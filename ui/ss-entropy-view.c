@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ss-entropy-view.h"
-#include "ss-job-bar.h"
+#include "ss-profile-view.h"
 
 struct _SsEntropyView
 {
@@ -103,26 +103,16 @@ rebuild (SsEntropyView *self)
 {
   SsSessionProfile *prof = ss_session_get_profile (self->session);
   SsSessionProfile *random = ss_session_get_random_profile (self->session);
-  const char *message = NULL;
   SsFigBars *fig;
 
   g_clear_pointer (&self->shown, ss_session_profile_unref);
   g_clear_pointer (&self->shown_random, ss_session_profile_unref);
   if (prof == NULL)
     {
-      gboolean fits = ss_session_get_fits (self->session, &message);
-      gboolean running = ss_job_is_running (ss_session_get_profile_job (self->session));
-
       ss_plot_set_figure (self->plot, SS_FIG_BARS, NULL, NULL);
-      adw_status_page_set_title (self->status, !fits ? _("Model and data do not fit")
-                                               : running ? _("Computing the profile…")
-                                               : _("No profile yet"));
-      adw_status_page_set_description (self->status, !fits ? message
-                                       : _("Grad-CAM maps of every saliency layer over the "
-                                           "profile samples, and the spatial aura entropy of "
-                                           "each map."));
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      gtk_label_set_label (self->subtitle, "");
+      ss_profile_view_show_empty (self->session, self->stack, self->status, self->subtitle,
+                                  _("Grad-CAM maps of every saliency layer over the profile "
+                                    "samples, and the spatial aura entropy of each map."));
       return;
     }
 
@@ -146,9 +136,9 @@ rebuild (SsEntropyView *self)
   {
     g_autofree char *bins = prof->bins == 0 ? g_strdup (_("auto")) : g_strdup_printf ("%d", prof->bins);
     g_autofree char *text =
-      g_strdup_printf (_("%s · %d samples · B = %s bins · black line: null baseline (cells "
-                         "permuted) · hatched: pooling"), prof->model->title, prof->n_samples,
-                       bins);
+      g_strdup_printf (_("%s · %d samples · B = %s bins · line across a bar: null baseline "
+                         "(cells permuted) · hatched: pooling"), prof->model->title,
+                       prof->n_samples, bins);
     gtk_label_set_label (self->subtitle, text);
   }
 }
@@ -161,19 +151,8 @@ ss_entropy_view_set_session (SsEntropyView *self,
   g_return_if_fail (SS_IS_SESSION (session));
 
   g_set_object (&self->session, session);
-  g_signal_connect_object (session, "notify::profile", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::random-profile", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::fits", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (ss_session_get_profile_job (session), "notify::state",
-                           G_CALLBACK (rebuild), self, G_CONNECT_SWAPPED);
-  ss_job_bar_set_job (self->profile_bar, ss_session_get_profile_job (session));
+  ss_profile_view_follow (session, self->profile_bar, G_CALLBACK (rebuild), self);
   ss_job_bar_set_job (self->random_bar, ss_session_get_random_job (session));
-  g_signal_connect_object (self->profile_bar, "retry",
-                           G_CALLBACK (ss_session_recompute_profiles), session,
-                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->random_bar, "retry",
                            G_CALLBACK (ss_session_recompute_profiles), session,
                            G_CONNECT_SWAPPED);

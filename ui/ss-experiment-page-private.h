@@ -26,15 +26,20 @@ struct _SsExperimentPage
   GtkStack                *content;
   AdwStatusPage           *status;
   GtkStack                *views;
+  SsJobBar                *save_bar;
   SsJobBar                *job_bar;
 
   /* Owned */
   SsSession               *session;
   SsJob                   *job;
+  SsJob                   *save_job;      /* Save Model, on a worker */
   SsSessionModel          *run_model;     /* the model the last live run started from */
+  SsSessionModel          *shown_model;   /* whose layers the shown run's points name */
+  int                      probe, bins;   /* the shown run's observer (trajectories) */
   SsNet                   *result;        /* the model the last run made */
   char                    *result_origin;
-  GHashTable              *result_meta;
+  const char              *result_meta_key;
+  char                    *result_meta_value;
   char                    *result_file_name;
   char                    *status_title;
   char                    *status_description;
@@ -50,6 +55,9 @@ struct _SsExperimentPage
 
 /* Enables the actions that need a result, a session or no run going on. */
 void ss_experiment_page_update_actions (SsExperimentPage *self);
+
+/* Sets up Save Model's job and its bar (ss-experiment-page-actions.c). */
+void ss_experiment_page_save_init      (SsExperimentPage *self);
 
 /* The actions, installed by the class (ss-experiment-page-actions.c). */
 void ss_experiment_page_start_action   (GtkWidget *widget, const char *action_name,

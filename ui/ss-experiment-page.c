@@ -59,7 +59,13 @@ display_begin (SsExperimentPage  *self,
                const char        *config_json)
 {
   g_autoptr(JsonObject) config = ss_json_parse_object (config_json);
+  /* A live run's points name the layers of the model it started from; a recorded run's are
+   * matched against the open model's. */
+  SsSessionModel *model = record == NULL ? self->run_model
+                          : self->session ? ss_session_get_model (self->session) : NULL;
 
+  g_clear_pointer (&self->shown_model, ss_session_model_unref);
+  self->shown_model = model != NULL ? ss_session_model_ref (model) : NULL;
   if (self->begin != NULL)
     self->begin (self->experiment, record, config);
   gtk_stack_set_visible_child_name (self->content, "views");
@@ -71,6 +77,38 @@ display_observe (SsExperimentPage       *self,
 {
   if (self->observe != NULL)
     self->observe (self->experiment, obs);
+}
+
+SsSessionModel *
+ss_experiment_page_get_shown_model (SsExperimentPage *self)
+{
+  g_return_val_if_fail (SS_IS_EXPERIMENT_PAGE (self), NULL);
+  return self->shown_model;
+}
+
+void
+ss_experiment_page_begin_trajectory (SsExperimentPage *self,
+                                     JsonObject       *config)
+{
+  g_return_if_fail (SS_IS_EXPERIMENT_PAGE (self));
+
+  self->probe = (int) ss_json_get_int (config, "probe", 0);
+  self->bins = (int) ss_json_get_int (config, "bins", 0);
+  ss_session_clear_epoch_profiles (self->session);
+}
+
+void
+ss_experiment_page_add_trajectory_point (SsExperimentPage       *self,
+                                         const SsRunObservation *obs)
+{
+  g_autoptr(SsSessionProfile) prof = NULL;
+
+  g_return_if_fail (SS_IS_EXPERIMENT_PAGE (self));
+
+  if (self->shown_model != NULL &&
+      (prof = ss_session_profile_new_from_run (self->shown_model, obs, self->probe,
+                                               self->bins)) != NULL)
+    ss_session_add_epoch_profile (self->session, prof);
 }
 
 void
@@ -113,11 +151,12 @@ ss_experiment_page_show_run (SsExperimentPage *self,
     display_observe (self, ss_run_get_observation (run, i));
   started = g_date_time_new_from_unix_local (rec->started_us / G_USEC_PER_SEC);
   when = started ? g_date_time_format (started, "%Y-%m-%d %H:%M") : g_strdup ("?");
-  text = g_strdup_printf (_("Run #%" G_GINT64_FORMAT " of the history, %s %s, on %s: %s%s%s"),
-                          rec->id, rec->kind, when, model,
+  /* %lld, not G_GINT64_FORMAT: xgettext cuts a msgid at a macro. */
+  text = g_strdup_printf (_("Run #%lld of the history, %s %s, on %s: %s%s%s"),
+                          (long long) rec->id, rec->kind, when, model,
                           ss_run_status_name (rec->status), rec->message ? " — " : "",
                           rec->message ? rec->message : "");
-  ss_experiment_page_set_result (self, NULL, NULL, NULL);
+  ss_experiment_page_set_result (self, NULL, NULL, NULL, NULL);
   ss_experiment_page_set_message (self, text);
 }
 
@@ -137,38 +176,43 @@ ss_experiment_page_set_display (SsExperimentPage        *self,
 
 /* ---- Running ------------------------------------------------------------------------------ */
 
-gboolean
-ss_experiment_page_input_init (SsExperimentPage  *self,
-                               SsExperimentInput *in,
-                               gboolean           needs_train)
+gpointer
+ss_experiment_page_input_new (SsExperimentPage *self,
+                              gsize             size)
 {
-  SsSessionModel *model;
-  SsSessionData *data;
+  SsExperimentInput *in;
 
-  g_return_val_if_fail (SS_IS_EXPERIMENT_PAGE (self), FALSE);
-  g_return_val_if_fail (in != NULL, FALSE);
-  g_return_val_if_fail (self->session != NULL, FALSE);
+  g_return_val_if_fail (SS_IS_EXPERIMENT_PAGE (self), NULL);
+  g_return_val_if_fail (size >= sizeof (SsExperimentInput), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
 
-  model = ss_session_get_model (self->session);
-  data = ss_session_get_data (self->session);
-  if (model == NULL || data == NULL || !ss_session_get_fits (self->session, NULL) ||
-      (needs_train && !ss_session_data_has_train (data)))
-    {
-      g_autoptr(GError) error =
-        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                             _("This needs a model and a data set with a training split that "
-                               "fit each other (a PNG folder has none)"));
-      ss_job_fail (self->job, error);
-      return FALSE;
-    }
-  in->model = ss_session_model_ref (model);
-  in->data = ss_session_data_ref (data);
+  if (!ss_session_check_trainable (self->session, self->job,
+                                   _("This needs a model and a data set with a training split "
+                                     "that fit each other (a PNG folder has none)")))
+    return NULL;
+  in = g_malloc0 (size);
+  in->model = ss_session_model_ref (ss_session_get_model (self->session));
+  in->data = ss_session_data_ref (ss_session_get_data (self->session));
   in->train_subset = (int) gtk_adjustment_get_value (self->train_images);
   in->test_subset = (int) gtk_adjustment_get_value (self->test_images);
   in->record = gtk_switch_get_active (self->record_switch);
   in->page = g_new0 (GWeakRef, 1);
   g_weak_ref_init (in->page, self);
-  return TRUE;
+  return in;
+}
+
+void
+ss_experiment_read_recipe (SsTrainConfig *config,
+                           GtkAdjustment *epochs,
+                           GtkAdjustment *lr,
+                           GtkAdjustment *batch)
+{
+  g_return_if_fail (config != NULL);
+
+  config->epochs = (int) gtk_adjustment_get_value (epochs);
+  config->schedule.epochs = MAX (config->epochs, 1);
+  config->schedule.lr = gtk_adjustment_get_value (lr);
+  config->batch_size = (int) gtk_adjustment_get_value (batch);
 }
 
 static gpointer
@@ -225,18 +269,11 @@ ss_experiment_page_start (SsExperimentPage   *self,
   self->live = TRUE;
   g_clear_pointer (&self->run_model, ss_session_model_unref);
   self->run_model = ss_session_model_ref (in->model);
-  ss_experiment_page_set_result (self, NULL, NULL, NULL);
+  ss_experiment_page_set_result (self, NULL, NULL, NULL, NULL);
   ss_experiment_page_set_message (self, NULL);
   show_status (self, _("Starting…"), _("The results appear here as the run goes on."));
   ss_job_start (self->job, page_worker, in, page_input_free, result_free, page_done,
                 G_OBJECT (self));
-}
-
-SsSessionModel *
-ss_experiment_page_get_run_model (SsExperimentPage *self)
-{
-  g_return_val_if_fail (SS_IS_EXPERIMENT_PAGE (self), NULL);
-  return self->run_model;
 }
 
 static void
@@ -352,10 +389,12 @@ ss_experiment_page_dispose (GObject *object)
   if (self->job != NULL)
     ss_job_reset (self->job);
   g_clear_object (&self->job);
+  g_clear_object (&self->save_job);
   g_clear_object (&self->session);
   g_clear_pointer (&self->run_model, ss_session_model_unref);
+  g_clear_pointer (&self->shown_model, ss_session_model_unref);
   g_clear_pointer (&self->result, ss_net_free);
-  g_clear_pointer (&self->result_meta, g_hash_table_unref);
+  g_clear_pointer (&self->result_meta_value, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SS_TYPE_EXPERIMENT_PAGE);
   /* The template's root child is not bound to a field: unparent it here. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -542,6 +581,7 @@ ss_experiment_page_class_init (SsExperimentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SsExperimentPage, smoothing);
   gtk_widget_class_bind_template_child (widget_class, SsExperimentPage, content);
   gtk_widget_class_bind_template_child (widget_class, SsExperimentPage, status);
+  gtk_widget_class_bind_template_child (widget_class, SsExperimentPage, save_bar);
   gtk_widget_class_bind_template_child (widget_class, SsExperimentPage, job_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_retry);
   gtk_widget_class_bind_template_callback (widget_class, on_smoothing_changed);
@@ -556,6 +596,7 @@ ss_experiment_page_init (SsExperimentPage *self)
   self->job = ss_job_new (_("Experiment"));
   gtk_widget_init_template (GTK_WIDGET (self));
   ss_job_bar_set_job (self->job_bar, self->job);
+  ss_experiment_page_save_init (self);
   g_signal_connect_object (self->train_images, "value-changed", G_CALLBACK (on_images_changed),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->test_images, "value-changed", G_CALLBACK (on_images_changed),

@@ -15,7 +15,8 @@
  *     display for a run of some configuration, observe adds one observation. Live runs and runs
  *     opened from the history go through the same two functions;
  *   - on "start" (the Start button, Retry, or the action experiment.start) it makes its input
- *     (ss_experiment_page_input_init) and starts its worker (ss_experiment_page_start);
+ *     (ss_experiment_page_input_new, ss_experiment_read_recipe) and starts its worker
+ *     (ss_experiment_page_start);
  *   - its done function turns the result into the outcome (ss_experiment_page_set_message,
  *     ss_experiment_page_set_result).
  *
@@ -57,11 +58,15 @@ void        ss_experiment_page_set_session  (SsExperimentPage *self, SsSession *
 SsSession  *ss_experiment_page_get_session  (SsExperimentPage *self);
 SsJob      *ss_experiment_page_get_job      (SsExperimentPage *self);
 
-/* Main thread: fills in (the first member of the experiment's input struct) from the session
- * and the Data group. FALSE, with the job failed saying why, when there is no model and data
- * set that fit each other or (needs_train) the data set has no training split. */
-gboolean    ss_experiment_page_input_init   (SsExperimentPage *self, SsExperimentInput *in,
-                                             gboolean needs_train);
+/* Main thread: a new zeroed input struct of size bytes, whose first member (an
+ * SsExperimentInput) is filled in from the session and the Data group. NULL, with the job
+ * failed saying why, when there is no model and data set that fit each other or the data set
+ * has no training split. Transfer full: for ss_experiment_page_start. */
+gpointer    ss_experiment_page_input_new    (SsExperimentPage *self, gsize size);
+/* The training recipe of a form — its epochs, learning rate and batch adjustments — into
+ * config, whose other fields stay; the cosine schedule spans the epochs (at least one). */
+void        ss_experiment_read_recipe       (SsTrainConfig *config, GtkAdjustment *epochs,
+                                             GtkAdjustment *lr, GtkAdjustment *batch);
 /* Runs worker on in (transfer full: freed on the worker thread by ss_experiment_input_clear,
  * then free_func) in the page's job, cancelling a run in progress; clears the outcome. done
  * gets the result when the run succeeded and is still the current one. */
@@ -69,12 +74,21 @@ void        ss_experiment_page_start        (SsExperimentPage *self, SsExperimen
                                              SsExperimentWorker worker, GDestroyNotify free_func,
                                              GDestroyNotify result_free,
                                              SsExperimentDoneFunc done);
-/* The model the current or last live run started from (transfer none), or NULL. */
-SsSessionModel *ss_experiment_page_get_run_model (SsExperimentPage *self);
 
 /* Shows a recorded run: begin and every observation, and its record as the outcome. A live
  * run still going on keeps running, but no longer shows here. */
 void        ss_experiment_page_show_run     (SsExperimentPage *self, const SsRun *run);
+/* The model whose layers the run shown names: the model a live run started from, or the open
+ * model for a recorded run (transfer none; may be NULL). */
+SsSessionModel *ss_experiment_page_get_shown_model  (SsExperimentPage *self);
+/* For the experiments that train with the observer (Train, Freeze Comparison): the Information
+ * Plane follows the training shown here. Begin (in the experiment's begin) starts a new
+ * trajectory for a run of that configuration (its probe and bins); every epoch end's
+ * observation adds its points, when they name the layers of the shown model. */
+void        ss_experiment_page_begin_trajectory     (SsExperimentPage *self,
+                                                     JsonObject *config);
+void        ss_experiment_page_add_trajectory_point (SsExperimentPage *self,
+                                                     const SsRunObservation *obs);
 /* The posted path of a live run (ss-experiment-task.c): begin with the run's configuration
  * (JSON text, may be NULL), and one observation. */
 void        ss_experiment_page_begin        (SsExperimentPage *self, const SsRunRecord *record,
@@ -84,12 +98,13 @@ void        ss_experiment_page_observe      (SsExperimentPage *self,
 
 /* The outcome: a line of text (NULL hides it), and the model a run made (transfer full; NULL
  * hides Use and Save), with the origin its title gets when used ("pruned here") and the
- * metadata saved with it (string → string, transfer full, may be NULL; the data set is
- * added). */
+ * experiment's summary saved in its metadata (meta_key, a static string, may be NULL; the
+ * value transfer full; the data set is added), as the command line saves it. */
 void        ss_experiment_page_set_message  (SsExperimentPage *self, const char *text);
 const char *ss_experiment_page_get_message  (SsExperimentPage *self);
 void        ss_experiment_page_set_result   (SsExperimentPage *self, SsNet *net,
-                                             const char *origin, GHashTable *metadata);
+                                             const char *origin, const char *meta_key,
+                                             char *meta_value);
 /* Transfer none; NULL when there is none. */
 SsNet      *ss_experiment_page_get_result   (SsExperimentPage *self);
 

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <math.h>
-
 #include <glib/gi18n.h>
 
 #include "ss-experiment-page.h"
 #include "ss-experiment-task.h"
+#include "ss-observer-record.h"
 
 /* ---- Data --------------------------------------------------------------------------------- */
 
@@ -129,6 +128,17 @@ ss_experiment_observe (SsExperimentInput      *in,
 }
 
 void
+ss_experiment_observe_training (SsExperimentInput     *in,
+                                const SsTrainProgress *p,
+                                const char            *extra_json)
+{
+  SsRunObservation obs;
+
+  ss_train_progress_to_run_row (p, extra_json, &obs);
+  ss_experiment_observe (in, &obs);
+}
+
+void
 ss_experiment_end (SsExperimentInput *in,
                    const GError      *error)
 {
@@ -194,134 +204,4 @@ ss_experiment_input_clear (SsExperimentInput *in)
     g_idle_add_full (G_PRIORITY_DEFAULT, history_changed, g_steal_pointer (&in->page),
                      page_ref_free);
   g_clear_pointer (&in->page, page_ref_free);
-}
-
-/* ---- JSON --------------------------------------------------------------------------------- */
-
-void
-ss_json_add_number (JsonBuilder *b,
-                    const char  *name,
-                    double       v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-void
-ss_json_add_int (JsonBuilder *b,
-                 const char  *name,
-                 gint64       v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-void
-ss_json_add_string (JsonBuilder *b,
-                    const char  *name,
-                    const char  *v)
-{
-  json_builder_set_member_name (b, name);
-  if (v != NULL)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-void
-ss_json_add_ints (JsonBuilder *b,
-                  const char  *name,
-                  const int   *v,
-                  int          n)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-  for (int i = 0; i < n; i++)
-    json_builder_add_int_value (b, v[i]);
-  json_builder_end_array (b);
-}
-
-char *
-ss_json_to_text (JsonBuilder *b)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
-}
-
-JsonObject *
-ss_json_parse_object (const char *text)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  if (text == NULL || (root = json_from_string (text, NULL)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return json_object_ref (json_node_get_object (root));
-}
-
-static JsonNode *
-member (JsonObject *o,
-        const char *name)
-{
-  return o != NULL && json_object_has_member (o, name) ? json_object_get_member (o, name)
-                                                       : NULL;
-}
-
-double
-ss_json_get_number (JsonObject *o,
-                    const char *name)
-{
-  JsonNode *node = member (o, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NAN;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      return (double) json_node_get_int (node);
-    case G_TYPE_DOUBLE:
-      return json_node_get_double (node);
-    default:
-      return NAN;
-    }
-}
-
-gint64
-ss_json_get_int (JsonObject *o,
-                 const char *name,
-                 gint64      fallback)
-{
-  JsonNode *node = member (o, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-const char *
-ss_json_get_string (JsonObject *o,
-                    const char *name)
-{
-  JsonNode *node = member (o, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-JsonArray *
-ss_json_get_array (JsonObject *o,
-                   const char *name)
-{
-  JsonNode *node = member (o, name);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }

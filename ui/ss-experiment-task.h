@@ -8,13 +8,10 @@
  * when the worker returns (finished, interrupted by Cancel, or failed). Each observation is
  * also posted to the main thread, where the experiment shows it exactly as it shows the
  * observations of a recorded run opened from the history, so what a live run shows is what
- * the history keeps.
- *
- * Also the JSON helpers for the runs' configurations and observations' extras. */
-
-#include <json-glib/json-glib.h>
+ * the history keeps. Configurations and extras are JSON text (ss-json.h). */
 
 #include "ss-job.h"
+#include "ss-json.h"
 #include "ss-runs.h"
 #include "ss-session.h"
 #include "ss-train.h"
@@ -31,7 +28,7 @@ typedef gpointer (*SsExperimentWorker) (SsExperimentInput *in, GCancellable *can
 /* The first member of an experiment's input struct. */
 struct _SsExperimentInput
 {
-  /* Set on the main thread by ss_experiment_page_input_init (all owned) */
+  /* Set on the main thread by ss_experiment_page_input_new (all owned) */
   SsSessionModel     *model;
   SsSessionData      *data;
   int                 train_subset;   /* the first N training images; 0: all */
@@ -62,6 +59,12 @@ void             ss_experiment_begin          (SsExperimentInput *in, const char
 /* Records obs (borrowed) and posts a copy to the page. */
 void             ss_experiment_observe        (SsExperimentInput *in,
                                                const SsRunObservation *obs);
+/* Records and posts the training figures of a training loop's epoch end p (see
+ * ss_train_progress_to_run_row), with extra_json (borrowed, may be NULL): the (re)training and
+ * fine-tuning epochs of the pruning experiments. */
+void             ss_experiment_observe_training (SsExperimentInput *in,
+                                                 const SsTrainProgress *p,
+                                                 const char *extra_json);
 /* Ends the run begun (if any): finished without error, interrupted when cancelled, else
  * failed with the error's message. */
 void             ss_experiment_end            (SsExperimentInput *in, const GError *error);
@@ -69,27 +72,8 @@ void             ss_experiment_end            (SsExperimentInput *in, const GErr
  * text prefixed with what ("Normal run"; may be NULL). */
 void             ss_experiment_train_progress (SsExperimentInput *in, const SsTrainProgress *p,
                                                double lo, double hi, const char *what);
-/* Frees what ss_experiment_page_input_init and the worker set, on any thread; tells the page
+/* Frees what ss_experiment_page_input_new and the worker set, on any thread; tells the page
  * (on the main thread) that the run history changed when a run was recorded. */
 void             ss_experiment_input_clear    (SsExperimentInput *in);
-
-/* ---- JSON ---- */
-
-/* A member name with a number: NaN and infinities become null (not valid JSON otherwise). */
-void             ss_json_add_number  (JsonBuilder *b, const char *name, double v);
-void             ss_json_add_int     (JsonBuilder *b, const char *name, gint64 v);
-void             ss_json_add_string  (JsonBuilder *b, const char *name, const char *v);
-void             ss_json_add_ints    (JsonBuilder *b, const char *name, const int *v, int n);
-/* The builder's document as text. Transfer full. */
-char            *ss_json_to_text     (JsonBuilder *b);
-/* text parsed as a JSON object, or NULL (also for NULL text). Transfer full. */
-JsonObject      *ss_json_parse_object (const char *text);
-/* A member as a number (NaN when absent, null or not a number), integer (fallback when
- * absent), string (NULL when absent; transfer none) or array (NULL when absent; transfer
- * none). o may be NULL. */
-double           ss_json_get_number  (JsonObject *o, const char *name);
-gint64           ss_json_get_int     (JsonObject *o, const char *name, gint64 fallback);
-const char      *ss_json_get_string  (JsonObject *o, const char *name);
-JsonArray       *ss_json_get_array   (JsonObject *o, const char *name);
 
 G_END_DECLS

@@ -37,8 +37,6 @@ struct _SsFreezeView
   GArray           *arms[N_ARMS];   /* of Epoch */
   GHashTable       *frozen;         /* layers of the freezing run marked frozen */
   int               arm;            /* the arm observations go to */
-  SsSessionModel   *display_model;  /* whose layers the runs' points name, if they match */
-  int               probe, bins;
 
   /* Borrowed: owned by the plot */
   SsFigCurves      *acc_fig;
@@ -74,8 +72,7 @@ config_json (FreezeIn *in,
   ss_json_add_int (b, "seed", (gint64) in->config.seed);
   ss_json_add_int (b, "train_images", (gint64) train_images);
   ss_json_add_int (b, "test_subset", in->base.test_subset);
-  json_builder_set_member_name (b, "fresh");
-  json_builder_add_boolean_value (b, in->fresh);
+  ss_json_add_bool (b, "fresh", in->fresh);
   ss_json_add_number (b, "epsilon", in->rule.epsilon);
   ss_json_add_int (b, "window", in->rule.window);
   ss_json_add_int (b, "earliest", in->rule.earliest);
@@ -172,13 +169,8 @@ reset_display (SsFreezeView *self)
                            NULL };
 
   ss_table_set_columns (self->table, titles, 1u << 3);
-  self->acc_fig = ss_fig_curves_new ();
-  ss_fig_curves_set_y_label (self->acc_fig, _("test accuracy"));
-  ss_fig_curves_set_x_integer (self->acc_fig, TRUE);
-  ss_fig_curves_add_series (self->acc_fig, _("normal"), NULL, NULL, 0);
-  ss_fig_curves_add_series (self->acc_fig, _("freezing"), NULL, NULL, 0);
-  ss_plot_set_figure (self->acc_plot, SS_FIG_CURVES, self->acc_fig,
-                      (GDestroyNotify) ss_fig_curves_free);
+  self->acc_fig = ss_plot_new_curves (self->acc_plot, NULL, _("test accuracy"), _("normal"),
+                                      _("freezing"), NULL);
   for (int a = 0; a < N_ARMS; a++)
     g_array_set_size (self->arms[a], 0);
   g_hash_table_remove_all (self->frozen);
@@ -195,20 +187,12 @@ freeze_begin (GtkWidget         *experiment,
   int arm = g_strcmp0 (ss_json_get_string (config, "arm"), arm_names[FREEZING]) == 0
             ? FREEZING : NORMAL;
 
-  SsSession *session = ss_experiment_page_get_session (self->page);
-  SsSessionModel *model = record == NULL ? ss_experiment_page_get_run_model (self->page)
-                                         : ss_session_get_model (session);
-
   if (arm == NORMAL || self->arm != NORMAL || self->arms[NORMAL]->len == 0 ||
       self->arms[FREEZING]->len > 0)
     reset_display (self);
   self->arm = arm;
   /* The information plane follows the run shown last: the freezing one in the end. */
-  g_clear_pointer (&self->display_model, ss_session_model_unref);
-  self->display_model = model != NULL ? ss_session_model_ref (model) : NULL;
-  self->probe = (int) ss_json_get_int (config, "probe", 0);
-  self->bins = (int) ss_json_get_int (config, "bins", 0);
-  ss_session_clear_epoch_profiles (session);
+  ss_experiment_page_begin_trajectory (self->page, config);
 }
 
 static void
@@ -220,7 +204,6 @@ freeze_observe (GtkWidget              *experiment,
   g_autoptr(GPtrArray) frozen = g_ptr_array_new ();
   g_autoptr(GString) marks = g_string_new (NULL);
   GArray *arm = self->arms[self->arm];
-  g_autoptr(SsSessionProfile) prof = NULL;
   double observer;
   Epoch e;
 
@@ -242,49 +225,15 @@ freeze_observe (GtkWidget              *experiment,
   e.frozen = g_strjoinv (", ", (char **) frozen->pdata);
   g_array_append_val (arm, e);
 
-  if (self->display_model != NULL &&
-      (prof = ss_session_profile_new_from_run (self->display_model, obs, self->probe,
-                                               self->bins)) != NULL)
-    ss_session_add_epoch_profile (ss_experiment_page_get_session (self->page), prof);
+  ss_experiment_page_add_trajectory_point (self->page, obs);
   ss_fig_curves_append (self->acc_fig, self->arm, obs->epoch + 1, obs->test_acc);
   if (marks->len > 0)
-    ss_fig_curves_add_marker (self->acc_fig, FREEZING, obs->epoch + 1, marks->str);
+    {
+      g_autofree char *label = g_strdup_printf (_("frozen: %s"), marks->str);
+      ss_fig_curves_add_marker (self->acc_fig, FREEZING, obs->epoch + 1, label);
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self->acc_plot));
   update_row (self, (guint) obs->epoch);
-}
-
-static char *
-marker_tooltip (SsPlot     *plot,
-                const void *fig,
-                double      x,
-                double      y,
-                double      width,
-                double      height,
-                gpointer    user_data)
-{
-  int point, series = ss_fig_curves_hit (fig, width, height, NULL, x, y, &point);
-  double px, py;
-  g_autofree char *head = NULL;
-  GString *text;
-
-  if (series < 0)
-    return NULL;
-  ss_fig_curves_get_point (fig, series, point, &px, &py, NULL);
-  text = g_string_new (NULL);
-  head = g_markup_printf_escaped ("<b>%s</b>\nepoch %g: %.2f %%",
-                                  ss_fig_curves_get_label (fig, series), px, 100 * py);
-  g_string_append (text, head);
-  for (int m = 0; m < ss_fig_curves_get_n_markers (fig, series); m++)
-    {
-      double mx;
-      const char *label = ss_fig_curves_get_marker (fig, series, m, &mx);
-      if (mx == px && label != NULL)
-        {
-          g_autofree char *escaped = g_markup_escape_text (label, -1);
-          g_string_append_printf (text, _("\nfrozen: %s"), escaped);
-        }
-    }
-  return g_string_free (text, FALSE);
 }
 
 /* ---- Actions ------------------------------------------------------------------------------ */
@@ -317,26 +266,21 @@ freeze_done (GtkWidget *experiment,
                           100 * best_until (self->arms[FREEZING], n - 1),
                           100 * best_until (self->arms[NORMAL], n - 1), tf, tn, tn / tf);
   ss_experiment_page_set_message (self->page, text);
-  ss_experiment_page_set_result (self->page, result, _("trained with freezing here"), NULL);
+  ss_experiment_page_set_result (self->page, result, _("trained with freezing here"), NULL,
+                                 NULL);
 }
 
 static void
 on_start (SsFreezeView *self)
 {
-  FreezeIn *in = g_new0 (FreezeIn, 1);
+  FreezeIn *in = ss_experiment_page_input_new (self->page, sizeof (FreezeIn));
 
-  if (!ss_experiment_page_input_init (self->page, &in->base, TRUE))
-    {
-      g_free (in);
-      return;
-    }
+  if (in == NULL)
+    return;
   ss_session_get_profile_options (ss_experiment_page_get_session (self->page), &in->bins,
                                   &in->probe);
   ss_train_config_init (&in->config);
-  in->config.epochs = (int) gtk_adjustment_get_value (self->epochs);
-  in->config.schedule.epochs = in->config.epochs;
-  in->config.schedule.lr = gtk_adjustment_get_value (self->lr);
-  in->config.batch_size = (int) gtk_adjustment_get_value (self->batch);
+  ss_experiment_read_recipe (&in->config, self->epochs, self->lr, self->batch);
   in->fresh = gtk_switch_get_active (self->fresh_switch);
   ss_freeze_rule_init (&in->rule);
   in->rule.epsilon = gtk_adjustment_get_value (self->epsilon);
@@ -367,7 +311,6 @@ ss_freeze_view_dispose (GObject *object)
 {
   SsFreezeView *self = SS_FREEZE_VIEW (object);
 
-  g_clear_pointer (&self->display_model, ss_session_model_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), SS_TYPE_FREEZE_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
@@ -425,7 +368,7 @@ ss_freeze_view_init (SsFreezeView *self)
   self->frozen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ss_experiment_page_set_display (self->page, GTK_WIDGET (self), freeze_begin, freeze_observe);
   reset_display (self);
-  ss_plot_set_tooltip_func (self->acc_plot, marker_tooltip, NULL);
+  ss_plot_set_curves_tooltip (self->acc_plot, TRUE);
   ss_plot_set_export_name (self->acc_plot, "supersign-freeze-accuracy");
   ss_table_set_export_name (self->table, "supersign-freeze-compare");
 }

@@ -11,6 +11,7 @@
 #include "ss-colormap.h"
 #include "ss-gradcam.h"
 #include "ss-heatmap.h"
+#include "ss-heatmap-card.h"
 #include "ss-heatmap-panel.h"
 #include "ss-job-bar.h"
 
@@ -26,6 +27,7 @@ enum {
 /* One page's maps of every layer (the worker's result). */
 typedef struct {
   char           *key;
+  guint           serial;     /* given on arrival, never reused: which page the cards show */
   SsSessionModel *model;
   SsSessionData  *data;
   SsGradcam      *gc;
@@ -68,6 +70,13 @@ struct _SsHeatmapPanel
   int             node;
   int             page_size;
   int             n_maps;
+
+  /* What the grid's cards show (show_grid) */
+  guint           cards_serial;   /* their page's Maps; 0: no cards */
+  int             cards_layer;
+  const SsColormap *cards_cmap;
+  double          cards_opacity;
+  guint           next_serial;
 };
 
 enum {
@@ -214,76 +223,35 @@ maps_worker (SsJobTask    *task,
 
 /* ---- Cards -------------------------------------------------------------------------------- */
 
-static cairo_surface_t *
-surface_from_image (const SsImage *image)
+static SsImage *
+card_input (Maps *m,
+            int   i)
 {
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, image->width,
-                                                   image->height);
-  guint8 *data = cairo_image_surface_get_data (s);
-  int stride = cairo_image_surface_get_stride (s);
-
-  for (int y = 0; y < image->height; y++)
-    for (int x = 0; x < image->width; x++)
-      {
-        const guint8 *p = ss_image_pixel (image, x, y);
-        guint32 *q = (guint32 *) (data + (gsize) y * stride) + x;
-        guint8 r = p[0], g = image->channels == 3 ? p[1] : p[0], b = image->channels == 3 ? p[2] : p[0];
-        *q = 0xff000000u | ((guint32) r << 16) | ((guint32) g << 8) | b;
-      }
-  cairo_surface_mark_dirty (s);
-  return s;
+  gsize len = (gsize) m->c * m->h * m->w;
+  return ss_heatmap_image_from_floats (m->inputs + i * len, m->c, m->h, m->w);
 }
 
-static void
-draw_tile (cairo_t         *cr,
-           cairo_surface_t *surface,
-           double           x,
-           double           size)
+/* Sample i's map of layer over its input. Transfer full. */
+static SsImage *
+card_overlay (SsHeatmapPanel   *self,
+              Maps             *m,
+              int               i,
+              int               layer,
+              const SsColormap *cmap)
 {
-  int w = cairo_image_surface_get_width (surface);
-  int h = cairo_image_surface_get_height (surface);
+  g_autoptr(SsImage) input = card_input (m, i);
+  g_autofree float *up = g_new (float, (gsize) m->h * m->w);
 
-  cairo_save (cr);
-  cairo_translate (cr, x, 0);
-  cairo_rectangle (cr, 0, 0, size, size);
-  cairo_clip (cr);
-  cairo_scale (cr, size / w, size / h);
-  cairo_set_source_surface (cr, surface, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_paint (cr);
-  cairo_restore (cr);
-}
-
-static void
-card_draw (GtkDrawingArea *area,
-           cairo_t        *cr,
-           int             width,
-           int             height,
-           gpointer        user_data)
-{
-  cairo_surface_t *input = g_object_get_data (G_OBJECT (area), "input");
-  cairo_surface_t *overlay = g_object_get_data (G_OBJECT (area), "overlay");
-  double size = MIN ((width - 6) / 2.0, height);
-
-  if (input != NULL)
-    draw_tile (cr, input, (width - 2 * size - 6) / 2, size);
-  if (overlay != NULL)
-    draw_tile (cr, overlay, (width - 2 * size - 6) / 2 + size + 6, size);
+  ss_gradcam_upsample (m->gc, layer, i, up);
+  return ss_heatmap_overlay (input, up, cmap, (float) gtk_adjustment_get_value (self->opacity));
 }
 
 static GtkWidget *
-make_card (SsHeatmapPanel   *self,
-           Maps             *m,
-           int               i,
-           int               layer,
-           const SsColormap *cmap)
+make_card (Maps *m,
+           int   i)
 {
   const SsDataset *ds = m->data->test;
-  gsize len = (gsize) m->c * m->h * m->w;
-  g_autoptr(SsImage) input = ss_heatmap_image_from_floats (m->inputs + i * len, m->c, m->h, m->w);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *area = gtk_drawing_area_new ();
-  GtkWidget *label, *pred_label;
+  g_autoptr(SsImage) input = card_input (m, i);
   const float *probs = m->probs + (gsize) i * m->k;
   int pred = 0;
   g_autofree char *head = NULL, *pred_text = NULL, *tip = NULL;
@@ -291,26 +259,6 @@ make_card (SsHeatmapPanel   *self,
   for (int k = 1; k < m->k; k++)
     if (probs[k] > probs[pred])
       pred = k;
-  gtk_widget_add_css_class (box, "card");
-  gtk_widget_add_css_class (box, "sample-card");
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), 2 * TILE + 6);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), TILE);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), card_draw, NULL, NULL);
-  g_object_set_data_full (G_OBJECT (area), "input", surface_from_image (input),
-                          (GDestroyNotify) cairo_surface_destroy);
-  if (layer >= 0)
-    {
-      g_autofree float *up = g_new (float, (gsize) m->h * m->w);
-      g_autoptr(SsImage) overlay = NULL;
-
-      ss_gradcam_upsample (m->gc, layer, i, up);
-      overlay = ss_heatmap_overlay (input, up, cmap, (float) gtk_adjustment_get_value (self->opacity));
-      g_object_set_data_full (G_OBJECT (area), "overlay", surface_from_image (overlay),
-                              (GDestroyNotify) cairo_surface_destroy);
-      self->n_maps++;
-    }
-  gtk_box_append (GTK_BOX (box), area);
-
   if (m->labelled[i])
     head = g_strdup_printf ("#%u · %s", m->first + i, ss_dataset_get_class_name (ds, m->labels[i]));
   else if (m->data->report != NULL)
@@ -321,24 +269,14 @@ make_card (SsHeatmapPanel   *self,
     }
   else
     head = g_strdup_printf ("#%u", m->first + i);
-  label = gtk_label_new (head);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (box), label);
-
   pred_text = g_strdup_printf (_("predicted %s (%.0f %%)"), ss_dataset_get_class_name (ds, pred),
                                100.0 * probs[pred]);
-  pred_label = gtk_label_new (pred_text);
-  gtk_label_set_ellipsize (GTK_LABEL (pred_label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (pred_label, "caption");
-  if (m->labelled[i])
-    gtk_widget_add_css_class (pred_label, pred == m->labels[i] ? "success" : "error");
-  gtk_box_append (GTK_BOX (box), pred_label);
-
   tip = g_strdup_printf (_("Grad-CAM explains class “%s”"),
                          ss_dataset_get_class_name (ds, ss_gradcam_get_classes (m->gc)[i]));
-  gtk_widget_set_tooltip_text (box, tip);
-  return box;
+  return ss_heatmap_card_new (input, TILE, head, pred_text,
+                              !m->labelled[i] ? SS_HEATMAP_CARD_UNLABELLED
+                              : pred == m->labels[i] ? SS_HEATMAP_CARD_RIGHT
+                                                     : SS_HEATMAP_CARD_WRONG, tip);
 }
 
 /* ---- Showing ------------------------------------------------------------------------------ */
@@ -361,35 +299,103 @@ show_status (SsHeatmapPanel *self,
 }
 
 static void
-rebuild_cards (SsHeatmapPanel *self)
+set_text (GtkLabel   *label,
+          const char *text)
 {
-  SsSessionModel *model = self->session ? ss_session_get_model (self->session) : NULL;
-  Maps *m = self->shown;
-  const SsColormap *cmap = current_colormap (self);
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+}
+
+static void
+clear_cards (SsHeatmapPanel *self)
+{
   GtkWidget *child;
-  int layer = -1;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->flowbox))) != NULL)
     gtk_flow_box_remove (self->flowbox, child);
   g_clear_pointer (&self->fig, ss_fig_heatmaps_free);
   self->n_maps = 0;
+  self->cards_serial = 0;
+}
+
+/* The grid of page m with layer's maps. The cards are made once per page: another layer,
+ * colormap or opacity replaces their maps only, and the same ones change nothing (this runs on
+ * every state change of the job too). A new page of cards costs style and layout for a hundred
+ * widgets; new maps, a redraw of the tiles. */
+static void
+show_grid (SsHeatmapPanel *self,
+           Maps           *m,
+           int             layer)
+{
+  const SsColormap *cmap = current_colormap (self);
+  double opacity = gtk_adjustment_get_value (self->opacity);
+  GtkWidget *child;
+  int i = 0;
+
+  if (self->cards_serial == m->serial && self->cards_layer == layer &&
+      self->cards_cmap == cmap && self->cards_opacity == opacity)
+    return;
+  if (self->cards_serial != m->serial)
+    {
+      clear_cards (self);
+      for (int k = 0; k < m->n; k++)
+        gtk_flow_box_append (self->flowbox, make_card (m, k));
+      self->cards_serial = m->serial;
+    }
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->flowbox)); child != NULL;
+       child = gtk_widget_get_next_sibling (child), i++)
+    {
+      g_autoptr(SsImage) overlay = card_overlay (self, m, i, layer, cmap);
+      ss_heatmap_card_set_map (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child)), overlay);
+    }
+  self->n_maps = m->n;
+  self->cards_layer = layer;
+  self->cards_cmap = cmap;
+  self->cards_opacity = opacity;
+
+  g_clear_pointer (&self->fig, ss_fig_heatmaps_free);
+  self->fig = ss_fig_heatmaps_new (m->c, m->h, m->w);
+  ss_fig_heatmaps_set_colormap (self->fig, ss_colormap_get_name (cmap), NULL);
+  ss_fig_heatmaps_set_alpha (self->fig, opacity);
+  ss_fig_heatmaps_add_column (self->fig, ss_gradcam_get_layer_name (m->gc, layer));
+  for (i = 0; i < m->n; i++)
+    {
+      int h, w, row;
+      g_autofree char *label = m->labelled[i]
+        ? g_strdup_printf ("#%u %s", m->first + i,
+                           ss_dataset_get_class_name (m->data->test, m->labels[i]))
+        : g_strdup_printf ("#%u", m->first + i);
+
+      row = ss_fig_heatmaps_add_sample (self->fig, m->inputs + (gsize) i * m->c * m->h * m->w,
+                                        label);
+      ss_gradcam_get_layer_size (m->gc, layer, &h, &w);
+      ss_fig_heatmaps_set_map (self->fig, row, 0, ss_gradcam_get_map (m->gc, layer, i), h, w);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "grid");
+}
+
+static void
+rebuild_cards (SsHeatmapPanel *self)
+{
+  SsSessionModel *model = self->session ? ss_session_get_model (self->session) : NULL;
+  Maps *m = self->shown;
+  int layer = -1;
 
   if (model == NULL || self->node < 0)
     {
-      gtk_label_set_label (self->title, _("Grad-CAM"));
-      gtk_label_set_label (self->subtitle, "");
+      clear_cards (self);
+      set_text (self->title, _("Grad-CAM"));
+      set_text (self->subtitle, "");
       show_status (self, _("Select a Layer"),
                    _("Pick a convolution, activation or pooling layer in the list to see its "
                      "Grad-CAM heatmaps over the samples."));
       return;
     }
-  {
-    const SsNode *n = ss_arch_get_node (ss_net_get_arch (model->net), self->node);
-    gtk_label_set_label (self->title, n->name);
-  }
+  set_text (self->title, ss_arch_get_node (ss_net_get_arch (model->net), self->node)->name);
   if (!ss_gradcam_is_saliency_layer (ss_net_get_arch (model->net), self->node))
     {
-      gtk_label_set_label (self->subtitle, _("not a saliency layer"));
+      clear_cards (self);
+      set_text (self->subtitle, _("not a saliency layer"));
       show_status (self, _("No Saliency Map"),
                    _("Grad-CAM is computed for convolutions (before batch norm), activations, "
                      "pooling layers and residual block outputs."));
@@ -398,11 +404,13 @@ rebuild_cards (SsHeatmapPanel *self)
   if (m == NULL || m->model != model)
     {
       const char *message = NULL;
+
+      clear_cards (self);
       if (!ss_session_get_fits (self->session, &message))
         show_status (self, _("Model and Data Do Not Fit"), message);
       else if (ss_job_is_running (self->job))
         show_status (self, _("Computing Heatmaps…"), NULL);
-      gtk_label_set_label (self->subtitle, "");
+      set_text (self->subtitle, "");
       return;
     }
 
@@ -415,29 +423,9 @@ rebuild_cards (SsHeatmapPanel *self)
     text = g_strdup_printf (_("%s · map %d × %d · samples %u–%u"),
                             ss_saliency_kind_name (ss_gradcam_get_layer_kind (m->gc, layer)), h, w,
                             m->first, m->first + m->n - 1);
-    gtk_label_set_label (self->subtitle, text);
+    set_text (self->subtitle, text);
   }
-
-  self->fig = ss_fig_heatmaps_new (m->c, m->h, m->w);
-  ss_fig_heatmaps_set_colormap (self->fig, ss_colormap_get_name (cmap), NULL);
-  ss_fig_heatmaps_set_alpha (self->fig, gtk_adjustment_get_value (self->opacity));
-  ss_fig_heatmaps_add_column (self->fig, ss_gradcam_get_layer_name (m->gc, layer));
-  for (int i = 0; i < m->n; i++)
-    {
-      int h, w, pred = ss_gradcam_get_classes (m->gc)[i], row;
-      g_autofree char *label = m->labelled[i]
-        ? g_strdup_printf ("#%u %s", m->first + i,
-                           ss_dataset_get_class_name (m->data->test, m->labels[i]))
-        : g_strdup_printf ("#%u", m->first + i);
-
-      (void) pred;
-      gtk_flow_box_append (self->flowbox, make_card (self, m, i, layer, cmap));
-      row = ss_fig_heatmaps_add_sample (self->fig, m->inputs + (gsize) i * m->c * m->h * m->w,
-                                        label);
-      ss_gradcam_get_layer_size (m->gc, layer, &h, &w);
-      ss_fig_heatmaps_set_map (self->fig, row, 0, ss_gradcam_get_map (m->gc, layer, i), h, w);
-    }
-  gtk_stack_set_visible_child_name (self->stack, "grid");
+  show_grid (self, m, layer);
 }
 
 static Maps *
@@ -457,6 +445,7 @@ maps_done (GObject  *target,
   SsHeatmapPanel *self = SS_HEATMAP_PANEL (target);
   Maps *m = result;
 
+  m->serial = ++self->next_serial;
   g_queue_push_head (&self->cache, m);
   while (self->cache.length > CACHE_SIZE)
     {

@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ss-infoplane-view.h"
-#include "ss-job-bar.h"
+#include "ss-profile-view.h"
 
 struct _SsInfoplaneView
 {
@@ -94,7 +94,6 @@ rebuild (SsInfoplaneView *self)
   SsSessionProfile *random = ss_session_get_random_profile (self->session);
   GPtrArray *epochs = ss_session_get_epoch_profiles (self->session);
   gboolean trajectory;
-  const char *message = NULL;
   SsFigInfoplane *fig;
   SsSessionProfile *first;
 
@@ -106,19 +105,10 @@ rebuild (SsInfoplaneView *self)
   first = trajectory ? g_ptr_array_index (epochs, 0) : prof;
   if (first == NULL)
     {
-      gboolean fits = ss_session_get_fits (self->session, &message);
-      gboolean running = ss_job_is_running (ss_session_get_profile_job (self->session));
-
       ss_plot_set_figure (self->plot, SS_FIG_INFOPLANE, NULL, NULL);
-      adw_status_page_set_title (self->status, !fits ? _("Model and data do not fit")
-                                               : running ? _("Computing the profile…")
-                                               : _("No profile yet"));
-      adw_status_page_set_description (self->status, !fits ? message
-                                       : _("I(X;T) pairs each layer's Grad-CAM maps with the "
-                                           "first layer's, I(T;Y) with the deepest layer "
-                                           "larger than 1×1."));
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      gtk_label_set_label (self->subtitle, "");
+      ss_profile_view_show_empty (self->session, self->stack, self->status, self->subtitle,
+                                  _("I(X;T) pairs each layer's Grad-CAM maps with the first "
+                                    "layer's, I(T;Y) with the deepest layer larger than 1×1."));
       return;
     }
 
@@ -182,20 +172,9 @@ ss_infoplane_view_set_session (SsInfoplaneView *self,
   g_return_if_fail (SS_IS_SESSION (session));
 
   g_set_object (&self->session, session);
-  g_signal_connect_object (session, "notify::profile", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::random-profile", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::fits", G_CALLBACK (rebuild), self,
-                           G_CONNECT_SWAPPED);
+  ss_profile_view_follow (session, self->profile_bar, G_CALLBACK (rebuild), self);
   g_signal_connect_object (session, "notify::n-epoch-profiles", G_CALLBACK (on_epochs_changed),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (ss_session_get_profile_job (session), "notify::state",
-                           G_CALLBACK (rebuild), self, G_CONNECT_SWAPPED);
-  ss_job_bar_set_job (self->profile_bar, ss_session_get_profile_job (session));
-  g_signal_connect_object (self->profile_bar, "retry",
-                           G_CALLBACK (ss_session_recompute_profiles), session,
-                           G_CONNECT_SWAPPED);
   rebuild (self);
 }
 

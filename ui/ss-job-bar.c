@@ -26,7 +26,11 @@ struct _SsJobBar
 
   gulong          notify_id;
   guint           pulse_id;
+  guint           reveal_id;
 };
+
+/* How long a job runs before its bar shows (ms). */
+#define REVEAL_DELAY_MS 300
 
 enum {
   PROP_0,
@@ -57,6 +61,27 @@ stop_pulse (SsJobBar *self)
   g_clear_handle_id (&self->pulse_id, g_source_remove);
 }
 
+static void sync_job (SsJobBar *self);
+
+static gboolean
+reveal_cb (gpointer data)
+{
+  SsJobBar *self = data;
+
+  self->reveal_id = 0;
+  gtk_revealer_set_reveal_child (self->revealer, TRUE);
+  sync_job (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_label_text (GtkLabel   *label,
+                const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+}
+
 static void
 sync_job (SsJobBar *self)
 {
@@ -65,10 +90,22 @@ sync_job (SsJobBar *self)
   const char *message = self->job ? ss_job_get_message (self->job) : NULL;
   double fraction = self->job ? ss_job_get_fraction (self->job) : 0;
   g_autofree char *status = NULL;
+  const char *icon;
 
-  gtk_revealer_set_reveal_child (self->revealer,
-                                 state == SS_JOB_RUNNING || state == SS_JOB_CANCELLED ||
-                                 state == SS_JOB_FAILED);
+  /* A running job shows its bar only once it has run for a while: a quick one (a page of
+   * heatmaps) would otherwise slide the bar in and out, laying out and redrawing the view
+   * above it at every frame of both animations. An outcome to read shows at once. */
+  if (state != SS_JOB_RUNNING)
+    g_clear_handle_id (&self->reveal_id, g_source_remove);
+  if (state == SS_JOB_RUNNING && !gtk_revealer_get_reveal_child (self->revealer))
+    {
+      if (self->reveal_id == 0)
+        self->reveal_id = g_timeout_add (REVEAL_DELAY_MS, reveal_cb, self);
+    }
+  else
+    gtk_revealer_set_reveal_child (self->revealer,
+                                   state == SS_JOB_RUNNING || state == SS_JOB_CANCELLED ||
+                                   state == SS_JOB_FAILED);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), state == SS_JOB_RUNNING);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), state == SS_JOB_RUNNING);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button),
@@ -77,8 +114,11 @@ sync_job (SsJobBar *self)
                           state == SS_JOB_CANCELLED || state == SS_JOB_FAILED);
   gtk_widget_set_visible (GTK_WIDGET (self->icon),
                           state == SS_JOB_CANCELLED || state == SS_JOB_FAILED);
-  gtk_image_set_from_icon_name (self->icon, state == SS_JOB_FAILED ? "dialog-error-symbolic"
-                                                                   : "process-stop-symbolic");
+  /* The job notifies on every progress report (up to 30 times a second), and setting a
+   * widget's contents queues a new layout even when nothing changed: set only what did. */
+  icon = state == SS_JOB_FAILED ? "dialog-error-symbolic" : "process-stop-symbolic";
+  if (g_strcmp0 (gtk_image_get_icon_name (self->icon), icon) != 0)
+    gtk_image_set_from_icon_name (self->icon, icon);
   if (state == SS_JOB_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->box), "failed");
   else
@@ -101,14 +141,23 @@ sync_job (SsJobBar *self)
       status = g_strdup ("");
       break;
     }
-  gtk_label_set_label (self->title_label, title ? title : "");
-  gtk_label_set_label (self->message_label, status);
+  set_label_text (self->title_label, title ? title : "");
+  /* A progress message changes with every report: on one line, so that the bar keeps its
+   * height and the views above it are not laid out and redrawn each time. An error wraps. */
+  if (gtk_label_get_wrap (self->message_label) != (state == SS_JOB_FAILED))
+    {
+      gtk_label_set_wrap (self->message_label, state == SS_JOB_FAILED);
+      gtk_label_set_ellipsize (self->message_label, state == SS_JOB_FAILED ? PANGO_ELLIPSIZE_NONE
+                                                                            : PANGO_ELLIPSIZE_END);
+    }
+  set_label_text (self->message_label, status);
   g_free (self->status_text);
   self->status_text = g_steal_pointer (&status);
 
+  /* Pulsing animates every frame: only once the bar shows. */
   if (state == SS_JOB_RUNNING && fraction < 0)
     {
-      if (self->pulse_id == 0)
+      if (self->pulse_id == 0 && gtk_revealer_get_reveal_child (self->revealer))
         self->pulse_id = g_timeout_add (100, pulse_cb, self);
     }
   else
@@ -189,6 +238,7 @@ ss_job_bar_dispose (GObject *object)
   SsJobBar *self = SS_JOB_BAR (object);
 
   stop_pulse (self);
+  g_clear_handle_id (&self->reveal_id, g_source_remove);
   if (self->job != NULL)
     g_clear_signal_handler (&self->notify_id, self->job);
   g_clear_object (&self->job);

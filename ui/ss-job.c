@@ -3,6 +3,13 @@
 
 #include "ss-job.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 /* Progress is delivered at most this often (µs): ~30 Hz. */
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 30)
 
@@ -194,6 +201,31 @@ ss_job_task_post (SsJobTask      *task,
   g_idle_add_full (G_PRIORITY_DEFAULT, post_idle, post, post_free);
 }
 
+/* Workers run at a lower priority than the main thread, so that the window gets a core as soon
+ * as it has work even while a training run keeps every core busy (its OpenMP team inherits the
+ * worker thread's nice value). On Linux the nice value is the thread's own, and an
+ * unprivileged thread cannot raise it again: the task pool's threads stay lowered, which suits
+ * them, as they only ever run background work (these jobs and GIO's asynchronous I/O). */
+#define WORKER_NICE 5
+
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  static GPrivate lowered;
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int nice;
+
+  if (g_private_get (&lowered) != NULL)
+    return;
+  g_private_set (&lowered, GINT_TO_POINTER (1));
+  errno = 0;
+  nice = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice + WORKER_NICE, 19)) != 0)
+    g_debug ("could not lower a worker thread's priority: %s", g_strerror (errno));
+#endif
+}
+
 static void
 job_thread (GTask        *task,
             gpointer      source,
@@ -204,6 +236,7 @@ job_thread (GTask        *task,
   GError *error = NULL;
   gpointer result;
 
+  lower_thread_priority ();
   result = t->worker (t, t->input, cancellable, &error);
   if (t->input_free != NULL)
     g_clear_pointer (&t->input, t->input_free);

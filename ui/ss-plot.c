@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "ss-error.h"
 #include "ss-plot.h"
 
@@ -23,6 +25,44 @@ struct _SsPlot
 
 G_DEFINE_FINAL_TYPE (SsPlot, ss_plot, GTK_TYPE_DRAWING_AREA)
 
+/* Okabe & Ito's colours for a dark background: their own yellow (the palette darkens it for
+ * white paper) and the blue lightened, which on a dark grey is too dim to follow; the black
+ * category becomes the text colour. */
+static const SsFigRgba dark_palette[SS_FIG_PALETTE_SIZE] = {
+  { 0.30, 0.61, 0.86, 1.0 },   /* blue, lightened */
+  { 0.84, 0.37, 0.00, 1.0 },   /* vermillion */
+  { 0.00, 0.62, 0.45, 1.0 },   /* bluish green */
+  { 0.90, 0.62, 0.00, 1.0 },   /* orange */
+  { 0.80, 0.47, 0.65, 1.0 },   /* reddish purple */
+  { 0.34, 0.71, 0.91, 1.0 },   /* sky blue */
+  { 0.00, 0.00, 0.00, 0.0 },   /* the foreground, filled in */
+  { 0.94, 0.89, 0.26, 1.0 },   /* yellow */
+};
+
+/* The "screen" figure style in the widget's colours, so a plot follows the light or dark style:
+ * text and axes in the CSS colour, no background of its own (the card's shows through), grid
+ * lines a faint foreground. Sizes are the preset's, so hit-tests with the preset still match. */
+static void
+widget_style (GtkWidget  *widget,
+              SsFigStyle *style)
+{
+  GdkRGBA fg;
+  double luma;
+
+  ss_fig_style_init_screen (style);
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  style->foreground = (SsFigRgba) { fg.red, fg.green, fg.blue, fg.alpha };
+  style->background = (SsFigRgba) { 0, 0, 0, 0 };
+  style->grid_color = (SsFigRgba) { fg.red, fg.green, fg.blue, 0.12 };
+  /* Light text means a dark background (dark style, or a dark high-contrast theme). */
+  luma = 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue;
+  if (luma > 0.5)
+    {
+      memcpy (style->palette, dark_palette, sizeof dark_palette);
+      style->palette[6] = style->foreground;
+    }
+}
+
 static void
 draw_func (GtkDrawingArea *area,
            cairo_t        *cr,
@@ -31,10 +71,21 @@ draw_func (GtkDrawingArea *area,
            gpointer        user_data)
 {
   SsPlot *self = SS_PLOT (area);
+  SsFigStyle style;
 
   if (self->fig == NULL || width < 2 || height < 2)
     return;
-  ss_fig_class_get (self->kind)->draw (self->fig, cr, width, height, NULL);
+  widget_style (GTK_WIDGET (area), &style);
+  ss_fig_class_get (self->kind)->draw (self->fig, cr, width, height, &style);
+}
+
+/* The colours come from CSS: redraw when the style (light, dark, high contrast) changes. */
+static void
+ss_plot_css_changed (GtkWidget         *widget,
+                     GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (ss_plot_parent_class)->css_changed (widget, change);
+  gtk_widget_queue_draw (widget);
 }
 
 static gboolean
@@ -194,6 +245,7 @@ ss_plot_class_init (SsPlotClass *klass)
 
   object_class->dispose = ss_plot_dispose;
   object_class->finalize = ss_plot_finalize;
+  GTK_WIDGET_CLASS (klass)->css_changed = ss_plot_css_changed;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "plot");
 }
 

@@ -42,4 +42,16 @@ const char  *ss_plot_get_export_name  (SsPlot *self);
 gboolean     ss_plot_save_png         (SsPlot *self, const char *path, int width, int height,
                                        GError **error);
 
+/* ---- Curve plots (ss-plot-curves.c) ---- */
+
+/* Gives the plot a new curves figure with integer x ticks (epochs, steps, rounds), x_label
+ * (NULL: the figure's "epoch"), y_label and empty series named by the NULL-terminated labels
+ * that follow. Returns: (transfer none): the figure, owned by the plot. */
+SsFigCurves *ss_plot_new_curves         (SsPlot *self, const char *x_label, const char *y_label,
+                                         ...) G_GNUC_NULL_TERMINATED;
+/* Tooltips for a plot of curves: the point under the pointer, "<b>series</b>\n" then the x
+ * axis's label, x and y (as a percentage when percent), and the labels of the series'
+ * markers at that x. */
+void         ss_plot_set_curves_tooltip (SsPlot *self, gboolean percent);
+
 G_END_DECLS

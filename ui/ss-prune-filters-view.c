@@ -76,18 +76,6 @@ filters_in_free (gpointer p)
   g_free (in);
 }
 
-/* "24-24-48-48". Transfer full. */
-static char *
-configuration (const int *kept,
-               int        n)
-{
-  GString *s = g_string_new (NULL);
-
-  for (int u = 0; u < n; u++)
-    g_string_append_printf (s, "%s%d", u ? "-" : "", kept[u]);
-  return g_string_free (s, FALSE);
-}
-
 static void
 on_progress (const SsRelevancePruneProgress *p,
              gpointer                        user_data)
@@ -109,21 +97,14 @@ on_progress (const SsRelevancePruneProgress *p,
         {
           g_autofree char *extra = g_strdup_printf ("{\"phase\": \"finetune\", \"round\": %d}",
                                                     p->round);
-          SsRunObservation obs = {
-            .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
-            .seconds = p->train->epoch_seconds, .lr = p->train->lr,
-            .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
-            .test_loss = p->train->test_loss, .test_acc = p->train->test_acc,
-            .extra_json = extra,
-          };
-          ss_experiment_observe (&in->base, &obs);
+          ss_experiment_observe_training (&in->base, p->train, extra);
         }
     }
   else if (p->phase == SS_RELEVANCE_PRUNE_ROUND_DONE)
     {
       const SsRelevancePruneRound *r = p->result;
       g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autofree char *config = configuration (r->kept, r->n_units);
+      g_autofree char *config = ss_relevance_prune_format_kept (r->kept, r->n_units);
       g_autofree char *extra = NULL;
       SsRunObservation obs = {
         .epoch = r->round, .epoch_end = TRUE, .seconds = r->relevance_wall + r->finetune_seconds,
@@ -156,7 +137,7 @@ filters_worker (SsExperimentInput  *base,
   const SsDataset *train;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *layers = g_strjoinv (",", in->units);
-  g_autofree char *target = configuration (in->targets, n);
+  g_autofree char *target = ss_relevance_prune_format_kept (in->targets, n);
   g_autofree char *config = NULL;
 
   if (!ss_relevance_prune_check (ss_net_get_arch (base->model->net),
@@ -227,13 +208,8 @@ filters_begin (GtkWidget         *experiment,
   if (layers != NULL && *layers != '\0')
     self->shown_units = g_strsplit (layers, ",", -1);
   set_columns (self, self->shown_units ? (int) g_strv_length (self->shown_units) : 0);
-  self->acc_fig = ss_fig_curves_new ();
-  ss_fig_curves_set_x_label (self->acc_fig, _("round"));
-  ss_fig_curves_set_y_label (self->acc_fig, _("test accuracy"));
-  ss_fig_curves_set_x_integer (self->acc_fig, TRUE);
-  ss_fig_curves_add_series (self->acc_fig, _("test accuracy"), NULL, NULL, 0);
-  ss_plot_set_figure (self->acc_plot, SS_FIG_CURVES, self->acc_fig,
-                      (GDestroyNotify) ss_fig_curves_free);
+  self->acc_fig = ss_plot_new_curves (self->acc_plot, _("round"), _("test accuracy"),
+                                      _("test accuracy"), NULL);
 }
 
 static void
@@ -292,24 +268,6 @@ filters_observe (GtkWidget              *experiment,
                                       (char *) cells->pdata[cells->len - 6],
                                       (char *) cells->pdata[cells->len - 5],
                                       (char *) cells->pdata[cells->len - 4]);
-}
-
-static char *
-round_tooltip (SsPlot     *plot,
-               const void *fig,
-               double      x,
-               double      y,
-               double      width,
-               double      height,
-               gpointer    user_data)
-{
-  int point, series = ss_fig_curves_hit (fig, width, height, NULL, x, y, &point);
-  double px, py;
-
-  if (series < 0)
-    return NULL;
-  ss_fig_curves_get_point (fig, series, point, &px, &py, NULL);
-  return g_markup_printf_escaped (_("round %g: test accuracy %.2f %%"), px, 100 * py);
 }
 
 /* ---- The form ----------------------------------------------------------------------------- */
@@ -394,7 +352,6 @@ filters_done (GtkWidget *experiment,
               gpointer   result)
 {
   SsPruneFiltersView *self = SS_PRUNE_FILTERS_VIEW (experiment);
-  GHashTable *meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *text = g_strdup_printf (_("Finished: %s."), self->last_round);
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
@@ -405,31 +362,25 @@ filters_done (GtkWidget *experiment,
   ss_json_add_int (b, "rounds", ss_json_get_int (self->shown_config, "rounds", 1));
   ss_json_add_string (b, "configuration", self->last_config);
   json_builder_end_object (b);
-  g_hash_table_insert (meta, (gpointer) META_PRUNE_FILTERS, ss_json_to_text (b));
-  ss_experiment_page_set_result (self->page, result, _("filters pruned here"), meta);
+  ss_experiment_page_set_result (self->page, result, _("filters pruned here"), META_PRUNE_FILTERS,
+                                 ss_json_to_text (b));
 }
 
 static void
 on_start (SsPruneFiltersView *self)
 {
-  FiltersIn *in = g_new0 (FiltersIn, 1);
+  FiltersIn *in = ss_experiment_page_input_new (self->page, sizeof (FiltersIn));
   gboolean per_layer = adw_combo_row_get_selected (self->target_row) == TARGET_PER_LAYER;
   double f = gtk_adjustment_get_value (self->fraction);
   int n = (int) self->units->len;
 
-  if (!ss_experiment_page_input_init (self->page, &in->base, TRUE))
-    {
-      g_free (in);
-      return;
-    }
+  if (in == NULL)
+    return;
   ss_relevance_prune_config_init (&in->config);
   in->config.criterion = adw_combo_row_get_selected (self->criterion_row);
   in->config.relevance.n_samples = (int) gtk_adjustment_get_value (self->samples);
   in->config.rounds = (int) gtk_adjustment_get_value (self->rounds);
-  in->config.finetune.epochs = (int) gtk_adjustment_get_value (self->epochs);
-  in->config.finetune.schedule.epochs = MAX (in->config.finetune.epochs, 1);
-  in->config.finetune.schedule.lr = gtk_adjustment_get_value (self->lr);
-  in->config.finetune.batch_size = (int) gtk_adjustment_get_value (self->batch);
+  ss_experiment_read_recipe (&in->config.finetune, self->epochs, self->lr, self->batch);
   in->units = g_new0 (char *, n + 1);
   in->targets = g_new0 (int, MAX (n, 1));
   in->fraction = per_layer ? 0 : f;
@@ -555,7 +506,7 @@ ss_prune_filters_view_init (SsPruneFiltersView *self)
                           G_BINDING_SYNC_CREATE);
   ss_relevance_panel_set_plot (self->relevance, self->relevance_plot);
   ss_job_bar_set_job (self->relevance_bar, ss_relevance_panel_get_job (self->relevance));
-  ss_plot_set_tooltip_func (self->acc_plot, round_tooltip, NULL);
+  ss_plot_set_curves_tooltip (self->acc_plot, TRUE);
   ss_plot_set_export_name (self->acc_plot, "supersign-prune-filters-accuracy");
   ss_plot_set_export_name (self->relevance_plot, "supersign-filter-relevance");
   ss_table_set_export_name (self->table, "supersign-prune-filters");

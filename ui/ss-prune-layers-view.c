@@ -83,8 +83,7 @@ add_step (JsonBuilder             *b,
   ss_json_add_int (b, "conv_layers", s->conv_layers);
   ss_json_add_int (b, "params", s->params);
   ss_json_add_int (b, "macs", s->macs);
-  json_builder_set_member_name (b, "accepted");
-  json_builder_add_boolean_value (b, s->accepted);
+  ss_json_add_bool (b, "accepted", s->accepted);
   ss_json_add_number (b, "entropy", s->entropy);
   ss_json_add_number (b, "previous_entropy", s->previous_entropy);
   json_builder_end_object (b);
@@ -107,14 +106,7 @@ on_progress (const SsPruneLayersProgress *p,
           g_autofree char *extra = g_strdup_printf ("{\"phase\": \"%s\", \"step\": %d}",
                                                     p->step == 0 ? "train" : "retrain",
                                                     p->step);
-          SsRunObservation obs = {
-            .epoch = p->train->epoch, .batch = (gint64) p->train->batch, .epoch_end = TRUE,
-            .seconds = p->train->epoch_seconds, .lr = p->train->lr,
-            .train_loss = p->train->train_loss, .train_acc = p->train->train_acc,
-            .test_loss = p->train->test_loss, .test_acc = p->train->test_acc,
-            .extra_json = extra,
-          };
-          ss_experiment_observe (&in->base, &obs);
+          ss_experiment_observe_training (&in->base, p->train, extra);
         }
     }
   else if (p->phase == SS_PRUNE_LAYERS_PROFILING)
@@ -206,14 +198,8 @@ layers_begin (GtkWidget         *experiment,
                            _("MACs"), _("Test accuracy"), _("Δ points"), _("Outcome"), NULL };
 
   ss_table_set_columns (self->table, titles, 1u << 1 | 1u << 7);
-  self->acc_fig = ss_fig_curves_new ();
-  ss_fig_curves_set_x_label (self->acc_fig, _("step"));
-  ss_fig_curves_set_y_label (self->acc_fig, _("test accuracy"));
-  ss_fig_curves_set_x_integer (self->acc_fig, TRUE);
-  ss_fig_curves_add_series (self->acc_fig, _("test accuracy"), NULL, NULL, 0);
-  ss_fig_curves_add_series (self->acc_fig, _("tolerance limit"), NULL, NULL, 0);
-  ss_plot_set_figure (self->acc_plot, SS_FIG_CURVES, self->acc_fig,
-                      (GDestroyNotify) ss_fig_curves_free);
+  self->acc_fig = ss_plot_new_curves (self->acc_plot, _("step"), _("test accuracy"),
+                                      _("test accuracy"), _("tolerance limit"), NULL);
   self->tolerance_points = ss_json_get_number (config, "tolerance");
   self->original = NAN;
 }
@@ -257,25 +243,6 @@ layers_observe (GtkWidget              *experiment,
   gtk_widget_queue_draw (GTK_WIDGET (self->acc_plot));
 }
 
-static char *
-step_tooltip (SsPlot     *plot,
-              const void *fig,
-              double      x,
-              double      y,
-              double      width,
-              double      height,
-              gpointer    user_data)
-{
-  int point, series = ss_fig_curves_hit (fig, width, height, NULL, x, y, &point);
-  double px, py;
-
-  if (series < 0)
-    return NULL;
-  ss_fig_curves_get_point (fig, series, point, &px, &py, NULL);
-  return g_markup_printf_escaped (_("<b>%s</b>\nstep %g: %.2f %%"),
-                                  ss_fig_curves_get_label (fig, series), px, 100 * py);
-}
-
 /* ---- Actions ------------------------------------------------------------------------------ */
 
 static void
@@ -285,7 +252,6 @@ layers_done (GtkWidget *experiment,
   SsPruneLayersView *self = SS_PRUNE_LAYERS_VIEW (experiment);
   LayersOut *out = result;
   const SsArch *arch = ss_net_get_arch (out->net);
-  GHashTable *meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *params = ss_table_format_count (ss_arch_total_params (arch));
   g_autofree char *macs = ss_table_format_count (ss_arch_total_macs (arch));
   g_autofree char *text = NULL;
@@ -294,23 +260,19 @@ layers_done (GtkWidget *experiment,
                             "because %s."), params, macs,
                           out->stop_reason ? out->stop_reason : _("the loop ended"));
   ss_experiment_page_set_message (self->page, text);
-  g_hash_table_insert (meta, (gpointer) META_PRUNE_LAYERS, g_steal_pointer (&out->steps_json));
   ss_experiment_page_set_result (self->page, g_steal_pointer (&out->net), _("layers removed here"),
-                                 meta);
+                                 META_PRUNE_LAYERS, g_steal_pointer (&out->steps_json));
   layers_out_free (out);
 }
 
 static void
 on_start (SsPruneLayersView *self)
 {
-  LayersIn *in = g_new0 (LayersIn, 1);
+  LayersIn *in = ss_experiment_page_input_new (self->page, sizeof (LayersIn));
   int bins;
 
-  if (!ss_experiment_page_input_init (self->page, &in->base, TRUE))
-    {
-      g_free (in);
-      return;
-    }
+  if (in == NULL)
+    return;
   ss_session_get_profile_options (ss_experiment_page_get_session (self->page), &bins, NULL);
   ss_prune_layers_config_init (&in->config);
   in->config.epochs = (int) gtk_adjustment_get_value (self->epochs);
@@ -320,10 +282,9 @@ on_start (SsPruneLayersView *self)
   in->config.profile.n_samples = (int) gtk_adjustment_get_value (self->samples);
   in->config.profile.ame.bins = bins;
   /* The recipe as one phase would run it; the job sets each phase's length. */
+  ss_experiment_read_recipe (&in->config.train, self->epochs, self->lr, self->batch);
   in->config.train.epochs = MAX (in->config.epochs, in->config.retrain_epochs);
   in->config.train.schedule.epochs = in->config.train.epochs;
-  in->config.train.schedule.lr = gtk_adjustment_get_value (self->lr);
-  in->config.train.batch_size = (int) gtk_adjustment_get_value (self->batch);
   ss_experiment_page_start (self->page, &in->base, layers_worker, layers_in_free,
                             layers_out_free, layers_done);
 }
@@ -388,7 +349,7 @@ ss_prune_layers_view_init (SsPruneLayersView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   ss_experiment_page_set_display (self->page, GTK_WIDGET (self), layers_begin, layers_observe);
   layers_begin (GTK_WIDGET (self), NULL, NULL);
-  ss_plot_set_tooltip_func (self->acc_plot, step_tooltip, NULL);
+  ss_plot_set_curves_tooltip (self->acc_plot, TRUE);
   ss_plot_set_export_name (self->acc_plot, "supersign-prune-layers-accuracy");
   ss_table_set_export_name (self->table, "supersign-prune-layers");
 }

@@ -168,28 +168,18 @@ relevance_done (GObject  *target,
 void
 ss_relevance_panel_compute (SsRelevancePanel *self)
 {
-  SsSessionModel *model;
-  SsSessionData *data;
   RelevanceIn *in;
 
   g_return_if_fail (SS_IS_RELEVANCE_PANEL (self));
   g_return_if_fail (self->session != NULL);
 
-  model = ss_session_get_model (self->session);
-  data = ss_session_get_data (self->session);
-  if (model == NULL || data == NULL || !ss_session_get_fits (self->session, NULL) ||
-      !ss_session_data_has_train (data))
-    {
-      g_autoptr(GError) error =
-        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                             _("Relevance needs a model and a data set with a training split "
-                               "that fit each other"));
-      ss_job_fail (self->job, error);
-      return;
-    }
+  if (!ss_session_check_trainable (self->session, self->job,
+                                   _("Relevance needs a model and a data set with a training "
+                                     "split that fit each other")))
+    return;
   in = g_new0 (RelevanceIn, 1);
-  in->base.model = ss_session_model_ref (model);
-  in->base.data = ss_session_data_ref (data);
+  in->base.model = ss_session_model_ref (ss_session_get_model (self->session));
+  in->base.data = ss_session_data_ref (ss_session_get_data (self->session));
   in->base.train_subset = self->train_images;
   in->criterion = self->criterion;
   in->samples = self->samples;

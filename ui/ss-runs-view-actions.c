@@ -34,7 +34,7 @@ export_worker (SsJobTask    *task,
   if (db == NULL || (run = ss_run_db_load (db, in->id, error)) == NULL ||
       !ss_run_export (run, in->format, in->path, error))
     return NULL;
-  return g_strdup_printf (_("Run #%" G_GINT64_FORMAT " exported to %s"), in->id, in->path);
+  return g_strdup_printf (_("Run #%lld exported to %s"), (long long) in->id, in->path);
 }
 
 static gpointer
@@ -48,7 +48,7 @@ delete_worker (SsJobTask    *task,
 
   if (db == NULL || !ss_run_db_delete (db, id, error))
     return NULL;
-  return g_strdup_printf (_("Run #%" G_GINT64_FORMAT " deleted"), id);
+  return g_strdup_printf (_("Run #%lld deleted"), (long long) id);
 }
 
 static void
@@ -158,11 +158,15 @@ ss_runs_view_delete_action (GtkWidget  *widget,
   gint64 id = g_variant_get_int64 (param);
   const SsRunRecord *r = ss_runs_view_find_record (self, id, NULL);
   GtkRoot *root = gtk_widget_get_root (widget);
-  g_autofree char *heading = g_strdup_printf (_("Delete Run #%" G_GINT64_FORMAT "?"), id);
-  g_autofree char *body = g_strdup_printf (_("The run (%s) and its %u observations are removed "
-                                             "from the run history. This cannot be undone."),
-                                           r ? ss_runs_view_kind_title (r->kind) : "?",
-                                           r ? r->n_observations : 0);
+  guint n = r ? r->n_observations : 0;
+  g_autofree char *heading = g_strdup_printf (_("Delete Run #%lld?"), (long long) id);
+  g_autofree char *body = g_strdup_printf (ngettext ("The run (%s) and its %u observation are "
+                                                     "removed from the run history. This cannot "
+                                                     "be undone.",
+                                                     "The run (%s) and its %u observations are "
+                                                     "removed from the run history. This cannot "
+                                                     "be undone.", n),
+                                           r ? ss_runs_view_kind_title (r->kind) : "?", n);
   GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                               heading, body);
 

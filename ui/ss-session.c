@@ -543,6 +543,23 @@ ss_session_get_fits (SsSession   *self,
   return self->fits;
 }
 
+gboolean
+ss_session_check_trainable (SsSession  *self,
+                            SsJob      *job,
+                            const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (SS_IS_SESSION (self), FALSE);
+
+  if (self->model != NULL && self->data != NULL && self->fits &&
+      ss_session_data_has_train (self->data))
+    return TRUE;
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, message);
+  ss_job_fail (job, error);
+  return FALSE;
+}
+
 SsJob *
 ss_session_get_model_job (SsSession *self)
 {

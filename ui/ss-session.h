@@ -117,6 +117,11 @@ SsSessionProfile *ss_session_get_profile       (SsSession *session);
 SsSessionProfile *ss_session_get_random_profile (SsSession *session);
 /* TRUE when the data set fits the model; else *message (transfer none) says why. */
 gboolean          ss_session_get_fits          (SsSession *session, const char **message);
+/* Whether there is a model and a data set with a training split that fit each other, as every
+ * job that trains or scores on training images needs; if not, fails job with message
+ * (G_IO_ERROR_NOT_SUPPORTED). */
+gboolean          ss_session_check_trainable   (SsSession *session, SsJob *job,
+                                                const char *message);
 
 /* Profiles taken after each epoch of the last training run (the Experiments page), oldest
  * first: SsSessionProfile *. Transfer none. */

@@ -25,10 +25,8 @@ struct _SsTrainView
   SsPlot           *entropy_plot;
 
   /* Owned: the run shown */
-  SsSessionModel   *display_model;   /* whose layers the run's points name, if they match */
   GHashTable       *series;          /* layer name → entropy series + 1 (0: not shown) */
   GHashTable       *frozen;          /* layer names marked frozen */
-  int               probe, bins;
 
   /* Borrowed: owned by the plots, changed on the main thread only */
   SsFigCurves      *loss_fig;
@@ -76,10 +74,8 @@ train_worker (SsExperimentInput  *base,
   ss_json_add_number (b, "lr", in->config.schedule.lr);
   ss_json_add_int (b, "subset", base->train_subset);
   ss_json_add_int (b, "test_subset", base->test_subset);
-  json_builder_set_member_name (b, "fresh");
-  json_builder_add_boolean_value (b, in->fresh);
-  json_builder_set_member_name (b, "freeze");
-  json_builder_add_boolean_value (b, in->freeze);
+  ss_json_add_bool (b, "fresh", in->fresh);
+  ss_json_add_bool (b, "freeze", in->freeze);
   ss_json_add_int (b, "probe", in->probe);
   ss_json_add_int (b, "bins", in->bins);
   json_builder_end_object (b);
@@ -91,38 +87,17 @@ train_worker (SsExperimentInput  *base,
   return g_steal_pointer (&net);
 }
 
-static void
-train_in_free (gpointer p)
-{
-  g_free (p);
-}
-
 /* ---- Curves ------------------------------------------------------------------------------- */
-
-static SsFigCurves *
-new_curves (SsPlot     *plot,
-            const char *y_label,
-            gboolean    train_and_test)
-{
-  SsFigCurves *fig = ss_fig_curves_new ();
-
-  ss_fig_curves_set_y_label (fig, y_label);
-  ss_fig_curves_set_x_integer (fig, TRUE);
-  if (train_and_test)
-    {
-      ss_fig_curves_add_series (fig, _("train"), NULL, NULL, 0);
-      ss_fig_curves_add_series (fig, _("test"), NULL, NULL, 0);
-    }
-  ss_plot_set_figure (plot, SS_FIG_CURVES, fig, (GDestroyNotify) ss_fig_curves_free);
-  return fig;
-}
 
 static void
 reset_figures (SsTrainView *self)
 {
-  self->loss_fig = new_curves (self->loss_plot, _("cross-entropy (nats)"), TRUE);
-  self->acc_fig = new_curves (self->acc_plot, _("accuracy"), TRUE);
-  self->entropy_fig = new_curves (self->entropy_plot, _("saliency AME (probe mean)"), FALSE);
+  self->loss_fig = ss_plot_new_curves (self->loss_plot, NULL, _("cross-entropy (nats)"),
+                                       _("train"), _("test"), NULL);
+  self->acc_fig = ss_plot_new_curves (self->acc_plot, NULL, _("accuracy"), _("train"),
+                                      _("test"), NULL);
+  self->entropy_fig = ss_plot_new_curves (self->entropy_plot, NULL,
+                                          _("saliency AME (probe mean)"), NULL);
   g_hash_table_remove_all (self->series);
   g_hash_table_remove_all (self->frozen);
 }
@@ -133,16 +108,9 @@ train_begin (GtkWidget         *experiment,
              JsonObject        *config)
 {
   SsTrainView *self = SS_TRAIN_VIEW (experiment);
-  SsSession *session = ss_experiment_page_get_session (self->page);
-  SsSessionModel *model = record == NULL ? ss_experiment_page_get_run_model (self->page)
-                                         : ss_session_get_model (session);
 
   reset_figures (self);
-  g_clear_pointer (&self->display_model, ss_session_model_unref);
-  self->display_model = model != NULL ? ss_session_model_ref (model) : NULL;
-  self->probe = (int) ss_json_get_int (config, "probe", 0);
-  self->bins = (int) ss_json_get_int (config, "bins", 0);
-  ss_session_clear_epoch_profiles (session);
+  ss_experiment_page_begin_trajectory (self->page, config);
 }
 
 /* Whether a layer's entropy is drawn: maps larger than 1×1, not ReLUs (they repeat the conv
@@ -165,8 +133,8 @@ train_observe (GtkWidget              *experiment,
                const SsRunObservation *obs)
 {
   SsTrainView *self = SS_TRAIN_VIEW (experiment);
-  const SsArch *arch = self->display_model ? ss_net_get_arch (self->display_model->net) : NULL;
-  g_autoptr(SsSessionProfile) prof = NULL;
+  SsSessionModel *model = ss_experiment_page_get_shown_model (self->page);
+  const SsArch *arch = model != NULL ? ss_net_get_arch (model->net) : NULL;
   double epoch = obs->epoch + 1;
 
   if (!obs->epoch_end)
@@ -197,29 +165,7 @@ train_observe (GtkWidget              *experiment,
   gtk_widget_queue_draw (GTK_WIDGET (self->loss_plot));
   gtk_widget_queue_draw (GTK_WIDGET (self->acc_plot));
   gtk_widget_queue_draw (GTK_WIDGET (self->entropy_plot));
-  if (self->display_model != NULL &&
-      (prof = ss_session_profile_new_from_run (self->display_model, obs, self->probe,
-                                               self->bins)) != NULL)
-    ss_session_add_epoch_profile (ss_experiment_page_get_session (self->page), prof);
-}
-
-static char *
-curves_tooltip (SsPlot     *plot,
-                const void *fig,
-                double      x,
-                double      y,
-                double      width,
-                double      height,
-                gpointer    user_data)
-{
-  int point, series = ss_fig_curves_hit (fig, width, height, NULL, x, y, &point);
-  double px, py;
-
-  if (series < 0)
-    return NULL;
-  ss_fig_curves_get_point (fig, series, point, &px, &py, NULL);
-  return g_markup_printf_escaped ("<b>%s</b>\nepoch %g: %.4f",
-                                  ss_fig_curves_get_label (fig, series), px, py);
+  ss_experiment_page_add_trajectory_point (self->page, obs);
 }
 
 /* ---- Actions ------------------------------------------------------------------------------ */
@@ -239,7 +185,7 @@ train_done (GtkWidget *experiment,
                                     "Finished: test accuracy %.2f %% after %d epochs.", n),
                           100 * acc, n);
   ss_experiment_page_set_message (self->page, text);
-  ss_experiment_page_set_result (self->page, result, _("trained here"), NULL);
+  ss_experiment_page_set_result (self->page, result, _("trained here"), NULL, NULL);
 }
 
 void
@@ -249,22 +195,15 @@ ss_train_view_start (SsTrainView *self)
 
   g_return_if_fail (SS_IS_TRAIN_VIEW (self));
 
-  in = g_new0 (TrainIn, 1);
-  if (!ss_experiment_page_input_init (self->page, &in->base, TRUE))
-    {
-      g_free (in);
-      return;
-    }
+  if ((in = ss_experiment_page_input_new (self->page, sizeof (TrainIn))) == NULL)
+    return;
   ss_session_get_profile_options (ss_experiment_page_get_session (self->page), &in->bins,
                                   &in->probe);
   ss_train_config_init (&in->config);
-  in->config.epochs = (int) gtk_adjustment_get_value (self->epochs);
-  in->config.schedule.epochs = in->config.epochs;
-  in->config.schedule.lr = gtk_adjustment_get_value (self->lr);
-  in->config.batch_size = (int) gtk_adjustment_get_value (self->batch);
+  ss_experiment_read_recipe (&in->config, self->epochs, self->lr, self->batch);
   in->fresh = gtk_switch_get_active (self->fresh_switch);
   in->freeze = gtk_switch_get_active (self->freeze_switch);
-  ss_experiment_page_start (self->page, &in->base, train_worker, train_in_free,
+  ss_experiment_page_start (self->page, &in->base, train_worker, g_free,
                             (GDestroyNotify) ss_net_free, train_done);
 }
 
@@ -302,7 +241,6 @@ ss_train_view_dispose (GObject *object)
 {
   SsTrainView *self = SS_TRAIN_VIEW (object);
 
-  g_clear_pointer (&self->display_model, ss_session_model_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), SS_TYPE_TRAIN_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
@@ -353,9 +291,9 @@ ss_train_view_init (SsTrainView *self)
   self->frozen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ss_experiment_page_set_display (self->page, GTK_WIDGET (self), train_begin, train_observe);
   reset_figures (self);
-  ss_plot_set_tooltip_func (self->loss_plot, curves_tooltip, NULL);
-  ss_plot_set_tooltip_func (self->acc_plot, curves_tooltip, NULL);
-  ss_plot_set_tooltip_func (self->entropy_plot, curves_tooltip, NULL);
+  ss_plot_set_curves_tooltip (self->loss_plot, FALSE);
+  ss_plot_set_curves_tooltip (self->acc_plot, FALSE);
+  ss_plot_set_curves_tooltip (self->entropy_plot, FALSE);
   ss_plot_set_export_name (self->loss_plot, "supersign-loss");
   ss_plot_set_export_name (self->acc_plot, "supersign-accuracy");
   ss_plot_set_export_name (self->entropy_plot, "supersign-entropy-epochs");

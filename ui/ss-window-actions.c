@@ -328,8 +328,10 @@ void
 ss_window_actions_init (SsWindow *self)
 {
   g_autoptr(GAction) invert = g_settings_create_action (self->settings, "png-invert");
+  g_autoptr(GAction) style = g_settings_create_action (self->settings, "style");
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   g_action_map_add_action (G_ACTION_MAP (self), invert);
+  g_action_map_add_action (G_ACTION_MAP (self), style);
   ss_window_actions_update (self);
 }

@@ -119,6 +119,20 @@ on_run_loaded (SsWindow  *self,
     ss_window_toast (self, _("No experiment shows runs of this kind"));
 }
 
+/* The "style" setting (the main menu's Style items) picks libadwaita's colour scheme, which is
+ * the whole application's: every window applies it, to the same effect. */
+static void
+on_style_changed (SsWindow *self)
+{
+  static const AdwColorScheme schemes[] = {
+    ADW_COLOR_SCHEME_DEFAULT, ADW_COLOR_SCHEME_FORCE_LIGHT, ADW_COLOR_SCHEME_FORCE_DARK,
+  };
+  guint style = (guint) g_settings_get_enum (self->settings, "style");
+
+  g_return_if_fail (style < G_N_ELEMENTS (schemes));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), schemes[style]);
+}
+
 static void
 open_from_settings (SsWindow *self)
 {
@@ -223,6 +237,9 @@ ss_window_constructed (GObject *object)
   g_settings_bind (self->settings, "window-height", self, "default-height",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::style", G_CALLBACK (on_style_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_style_changed (self);
 
   self->session = ss_session_new ();
   ss_session_set_profile_options (self->session, g_settings_get_int (self->settings, "bins"),

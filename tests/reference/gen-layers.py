@@ -58,6 +58,7 @@ def run(case, module_fn, x, params, grad_names):
 
 
 # Conv2d: (name, n, c, h, w, o, k, s, p, bias); as ref_specs[] in tests/test-layers-reference.c
+# (groups and dilation: at the end)
 for name, n, c, h, w, o, k, s, p, bias in [
     ("3x3-s1-p1", 2, 3, 6, 5, 4, 3, 1, 1, True),
     ("3x3-s2-p1", 2, 3, 7, 6, 4, 3, 2, 1, False),
@@ -117,6 +118,25 @@ loss = F.cross_entropy(logits, labels)
 loss.backward()
 put("xent/6x10", x=logits, labels=labels, loss=loss.reshape(1), dout=torch.ones(1),
     dx=logits.grad)
+
+# Grouped and dilated Conv2d, drawn from a seed of their own so the cases above keep their bytes:
+# (name, n, c, h, w, o, k, s, p, groups, dilation, bias); as ref_specs[] in
+# tests/test-layers-reference.c.
+torch.manual_seed(20240602)
+for name, n, c, h, w, o, k, s, p, g, d, bias in [
+    ("3x3-s1-p1-g2", 2, 4, 5, 4, 6, 3, 1, 1, 2, 1, True),
+    ("3x3-s1-p1-dw", 2, 4, 5, 4, 4, 3, 1, 1, 4, 1, True),        # depthwise
+    ("3x3-s2-p1-dw2", 2, 3, 7, 6, 6, 3, 2, 1, 3, 1, False),      # depthwise, 2 filters each
+    ("3x3-s1-p2-d2", 2, 3, 6, 5, 4, 3, 1, 2, 1, 2, True),        # dilated
+    ("3x3-s1-p2-d2-c8", 1, 8, 4, 5, 8, 3, 1, 2, 1, 2, True),     # dilated, row shifts
+    ("3x3-s1-p1-g2-c16", 1, 16, 5, 4, 8, 3, 1, 1, 2, 1, True),   # grouped, row shifts
+    ("3x3-s2-p2-g2-d2", 1, 4, 9, 8, 6, 3, 2, 2, 2, 2, True),     # grouped + dilated + strided
+    ("3x3-s1-p0-d3", 1, 2, 9, 8, 3, 3, 1, 0, 1, 3, True),        # dilated, no padding
+    ("1x1-s1-p0-g4", 2, 8, 3, 5, 4, 1, 1, 0, 4, 1, True),        # grouped pointwise
+]:
+    conv = torch.nn.Conv2d(c, o, k, stride=s, padding=p, dilation=d, groups=g, bias=bias)
+    params = [("w", conv.weight)] + ([("b", conv.bias)] if bias else [])
+    run("conv/" + name, conv, uniform(n, c, h, w), params, ["dw", "db"])
 
 sstio.save_file(tensors, OUT, {"generator": "tests/reference/gen-layers.py",
                                "torch": torch.__version__})

@@ -660,6 +660,16 @@ ss_fig_legend_draw (cairo_t                *cr,
     }
 }
 
+void
+ss_fig_legend_line_entry (SsFigLegendEntry *entry,
+                          const SsFigStyle *style,
+                          guint             index,
+                          const char       *label)
+{
+  *entry = (SsFigLegendEntry) { label, SS_FIG_LEGEND_LINE, { 0 }, ss_fig_palette_marker (index) };
+  ss_fig_style_series_color (style, index, &entry->color);
+}
+
 cairo_t *
 ss_fig_measure_context_new (void)
 {
@@ -734,7 +744,7 @@ ss_fig_plot_layout (cairo_t                *cr,
                     const SsFigStyle       *style,
                     double                  width,
                     double                  height,
-                    double                  top,
+                    const char             *title,
                     const SsFigLegendEntry *entries,
                     int                     n,
                     const char             *x_label,
@@ -742,7 +752,12 @@ ss_fig_plot_layout (cairo_t                *cr,
                     SsFigPlotLayout        *lay)
 {
   double pad = style->padding, legend_w = 0.0, legend_h = 0.0, row_h, x_space;
+  double top = pad + ss_fig_title (cr, style, title, width, pad, FALSE);
 
+  lay->x_label = x_label;
+  lay->y_label = y_label;
+  lay->entries = entries;
+  lay->n_entries = n;
   lay->legend_rows = 1;
   if (n > 0)
     {
@@ -769,11 +784,24 @@ ss_fig_plot_layout (cairo_t                *cr,
 void
 ss_fig_plot_draw_axes (cairo_t               *cr,
                        const SsFigStyle      *style,
-                       const SsFigPlotLayout *lay,
-                       const char            *x_label,
-                       const char            *y_label)
+                       const SsFigPlotLayout *lay)
 {
-  ss_fig_draw_y_axis (cr, style, &lay->frame, &lay->y_ticks, y_label, lay->y_label_x);
-  ss_fig_draw_x_axis (cr, style, &lay->frame, &lay->x_ticks, x_label,
+  ss_fig_draw_y_axis (cr, style, &lay->frame, &lay->y_ticks, lay->y_label, lay->y_label_x);
+  ss_fig_draw_x_axis (cr, style, &lay->frame, &lay->x_ticks, lay->x_label,
                       lay->frame.bottom + lay->x_label_dy);
+}
+
+void
+ss_fig_plot_draw_legend (cairo_t               *cr,
+                         const SsFigStyle      *style,
+                         const SsFigPlotLayout *lay)
+{
+  ss_fig_legend_draw (cr, style, lay->entries, lay->n_entries, lay->legend_rows, lay->legend_x,
+                      lay->legend_y);
+}
+
+double
+ss_fig_hit_radius (const SsFigStyle *style)
+{
+  return MAX (1.5 * style->marker_size, 6.0);
 }

@@ -147,28 +147,41 @@ void   ss_fig_legend_size  (cairo_t *cr, const SsFigStyle *style, const SsFigLeg
 /* Draws that legend with its top-left corner at (x, y). */
 void   ss_fig_legend_draw  (cairo_t *cr, const SsFigStyle *style, const SsFigLegendEntry *entries,
                             int n, int max_rows, double x, double y);
+/* Sets *entry to category index of a figure whose categories (curves, layers) take style's
+ * colours and the palette's markers in order: a line with its marker, labelled label
+ * (borrowed). */
+void   ss_fig_legend_line_entry (SsFigLegendEntry *entry, const SsFigStyle *style, guint index,
+                                 const char *label);
 
 /* ---- A plot with its legend on the right ---- */
 
 /* The layout of a plot with x and y axes and a legend down its right side, in as many columns
  * as its rows need (curves, information plane). */
 typedef struct {
-  SsFigFrame frame;
-  SsFigTicks x_ticks, y_ticks;
-  double     y_label_x, x_label_dy;
-  double     legend_x, legend_y;
-  int        legend_rows;
+  SsFigFrame              frame;
+  SsFigTicks              x_ticks, y_ticks;
+  double                  y_label_x, x_label_dy;
+  double                  legend_x, legend_y;
+  int                     legend_rows;
+  /* Borrowed from ss_fig_plot_layout's arguments, for drawing */
+  const char             *x_label, *y_label;
+  const SsFigLegendEntry *entries;
+  int                     n_entries;
 } SsFigPlotLayout;
 
-/* Places the legend of n entries, the frame and the axis labels (markup, may be NULL) of lay in
- * width × height, below a title ending at top; the figure sets lay->x_ticks and lay->y_ticks
- * first. */
+/* Places the legend of n entries down the right of width × height, and the frame and the axis
+ * labels (markup, may be NULL) of lay below the figure's title (ss_fig_title: plain text, may
+ * be NULL); the figure sets lay->x_ticks and lay->y_ticks first. The labels and entries must
+ * outlive lay. */
 void   ss_fig_plot_layout     (cairo_t *cr, const SsFigStyle *style, double width, double height,
-                               double top, const SsFigLegendEntry *entries, int n,
+                               const char *title, const SsFigLegendEntry *entries, int n,
                                const char *x_label, const char *y_label, SsFigPlotLayout *lay);
-/* Draws lay's y and x axes with those labels. */
-void   ss_fig_plot_draw_axes  (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay,
-                               const char *x_label, const char *y_label);
+/* Draws lay's y and x axes with their labels. */
+void   ss_fig_plot_draw_axes  (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay);
+/* Draws lay's legend. */
+void   ss_fig_plot_draw_legend (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay);
+/* How near a point a hit test finds it, in user units: a marker and a half, at least 6. */
+double ss_fig_hit_radius      (const SsFigStyle *style);
 
 /* A cairo context on a 1 × 1 scratch surface, for hit tests that redo a layout without a
  * drawing surface.  Returns: (transfer full): free with cairo_destroy. */

@@ -200,15 +200,9 @@ data_range (const SsFigBars *fig,
 }
 
 static void
-series_color (int        series,
-              SsFigRgba *color)
-{
-  ss_fig_palette_color ((guint) series, color);
-}
-
-static void
-layout_legend (const SsFigBars *fig,
-               BarsLayout      *lay)
+layout_legend (const SsFigBars  *fig,
+               const SsFigStyle *style,
+               BarsLayout       *lay)
 {
   gboolean any_pooling = FALSE, any_null = FALSE;
 
@@ -225,7 +219,7 @@ layout_legend (const SsFigBars *fig,
       {
         SsFigLegendEntry *e = &lay->legend[lay->legend_n++];
         *e = (SsFigLegendEntry) { fig->labels[s], SS_FIG_LEGEND_BOX, { 0 }, 0 };
-        series_color (s, &e->color);
+        ss_fig_style_series_color (style, (guint) s, &e->color);
       }
   if (any_pooling)
     {
@@ -235,7 +229,7 @@ layout_legend (const SsFigBars *fig,
   if (any_null)
     {
       SsFigLegendEntry *e = &lay->legend[lay->legend_n++];
-      *e = (SsFigLegendEntry) { "null baseline", SS_FIG_LEGEND_TICK, { 0, 0, 0, 1 }, 0 };
+      *e = (SsFigLegendEntry) { "null baseline", SS_FIG_LEGEND_TICK, style->foreground, 0 };
     }
 }
 
@@ -255,7 +249,7 @@ bars_layout (const SsFigBars  *fig,
   top += ss_fig_title (cr, style, fig->title, width, top, FALSE);
 
   /* The legend sits in rows above the plot, right-aligned, as few rows as fit the width. */
-  layout_legend (fig, lay);
+  layout_legend (fig, style, lay);
   for (lay->legend_rows = 1; lay->legend_n > 0; lay->legend_rows++)
     {
       ss_fig_legend_size (cr, style, lay->legend, lay->legend_n, lay->legend_rows, &legend_w,
@@ -329,7 +323,7 @@ draw_bar (cairo_t          *cr,
                         lay->frame.bottom - 0.3 * style->font_size, 0.0, 0.5, G_PI / 2);
       return;
     }
-  series_color (s, &color);
+  ss_fig_style_series_color (style, (guint) s, &color);
   y0 = ss_fig_frame_y (&lay->frame, MAX (lay->frame.y_lo, 0.0));
   y1 = ss_fig_frame_y (&lay->frame, v->mean);
   if (layer->pooling)

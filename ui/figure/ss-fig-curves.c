@@ -317,6 +317,14 @@ ss_fig_curves_get_label (const SsFigCurves *fig,
   return series_at (fig, series)->label;
 }
 
+const char *
+ss_fig_curves_get_x_label (const SsFigCurves *fig)
+{
+  g_return_val_if_fail (fig != NULL, NULL);
+
+  return fig->x_label;
+}
+
 int
 ss_fig_curves_get_n_markers (const SsFigCurves *fig,
                              int                series)
@@ -346,17 +354,16 @@ ss_fig_curves_get_marker (const SsFigCurves *fig,
   return m->label;
 }
 
-static int
-legend_entries (const SsFigCurves *fig,
-                SsFigLegendEntry  *entries)
+/* One legend entry per series. Transfer full (g_free). */
+static SsFigLegendEntry *
+legend_new (const SsFigCurves *fig,
+            const SsFigStyle  *style)
 {
+  SsFigLegendEntry *entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
+
   for (guint i = 0; i < fig->series->len; i++)
-    {
-      entries[i] = (SsFigLegendEntry) { series_at (fig, (int) i)->label, SS_FIG_LEGEND_LINE,
-                                        { 0 }, ss_fig_palette_marker (i) };
-      ss_fig_palette_color (i, &entries[i].color);
-    }
-  return (int) fig->series->len;
+    ss_fig_legend_line_entry (&entries[i], style, i, series_at (fig, (int) i)->label);
+  return entries;
 }
 
 static void
@@ -401,12 +408,10 @@ cv_layout (const SsFigCurves      *fig,
            const SsFigLegendEntry *entries,
            SsFigPlotLayout        *lay)
 {
-  double top = style->padding;
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
   int n = (int) fig->series->len;
 
   memset (lay, 0, sizeof *lay);
-  top += ss_fig_title (cr, style, fig->title, width, top, FALSE);
   for (int i = 0; i < n; i++)
     {
       CvSeries *s = series_at (fig, i);
@@ -429,7 +434,8 @@ cv_layout (const SsFigCurves      *fig,
   /* A range the caller fixed is kept as given; only the data's own ends get a margin. */
   ss_fig_data_ticks (y_lo, y_hi, isnan (fig->y_lo) ? 0.05 : 0.0, isnan (fig->y_hi) ? 0.05 : 0.0,
                      6, &lay->y_ticks);
-  ss_fig_plot_layout (cr, style, width, height, top, entries, n, fig->x_label, fig->y_label, lay);
+  ss_fig_plot_layout (cr, style, width, height, fig->title, entries, n, fig->x_label,
+                      fig->y_label, lay);
 }
 
 static gboolean
@@ -527,20 +533,19 @@ ss_fig_curves_draw (const SsFigCurves *fig,
   g_autofree SsFigLegendEntry *entries = NULL;
   SsFigStyle storage;
   SsFigPlotLayout lay;
-  int n;
+  int n = (int) fig->series->len;
 
   g_return_if_fail (fig != NULL && cr != NULL);
 
   style = ss_fig_style_resolve (style, &storage);
-  entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
-  n = legend_entries (fig, entries);
+  entries = legend_new (fig, style);
   cairo_save (cr);
   ss_fig_draw_background (cr, style, width, height);
   cv_layout (fig, cr, width, height, style, entries, &lay);
   ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
   for (int i = 0; i < n; i++)
     draw_marks (cr, style, &lay.frame, series_at (fig, i), &entries[i].color);
-  ss_fig_plot_draw_axes (cr, style, &lay, fig->x_label, fig->y_label);
+  ss_fig_plot_draw_axes (cr, style, &lay);
 
   cairo_save (cr);
   cairo_rectangle (cr, lay.frame.left - style->marker_size, lay.frame.top - style->marker_size,
@@ -560,7 +565,7 @@ ss_fig_curves_draw (const SsFigCurves *fig,
                    &entries[i].color, entries[i].marker, TRUE);
   cairo_restore (cr);
 
-  ss_fig_legend_draw (cr, style, entries, n, lay.legend_rows, lay.legend_x, lay.legend_y);
+  ss_fig_plot_draw_legend (cr, style, &lay);
   cairo_restore (cr);
 }
 
@@ -577,8 +582,7 @@ measure_layout (const SsFigCurves *fig,
   cairo_t *cr;
 
   style = ss_fig_style_resolve (style, &storage);
-  entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
-  legend_entries (fig, entries);
+  entries = legend_new (fig, style);
   cr = ss_fig_measure_context_new ();
   cv_layout (fig, cr, width, height, style, entries, lay);
   cairo_destroy (cr);
@@ -632,7 +636,7 @@ ss_fig_curves_hit (const SsFigCurves *fig,
 
   style = ss_fig_style_resolve (style, &storage);
   ss_fig_curves_get_frame (fig, width, height, style, &frame);
-  radius = MAX (1.5 * style->marker_size, 6.0);
+  radius = ss_fig_hit_radius (style);
   best = radius * radius;
   for (guint i = 0; i < fig->series->len; i++)
     {

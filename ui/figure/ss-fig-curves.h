@@ -68,6 +68,8 @@ void         ss_fig_curves_get_point    (const SsFigCurves *fig, int series, int
                                          double *x, double *y, double *smoothed);
 /* Returns: (transfer none): the series' label. */
 const char  *ss_fig_curves_get_label    (const SsFigCurves *fig, int series);
+/* The x axis's label as markup ("epoch" unless set). */
+const char  *ss_fig_curves_get_x_label  (const SsFigCurves *fig);
 
 /* The markers of series: how many, and marker i's x and label (transfer none, may be NULL). */
 int          ss_fig_curves_get_n_markers (const SsFigCurves *fig, int series);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ss-csv.h"
 #include "ss-error.h"
 
 /* ---- The kinds ---- */
@@ -254,25 +255,8 @@ ss_fig_csv_number (GString *out,
                    double   v,
                    gboolean last)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isfinite (v))
-    {
-      /* %g drops trailing zeros, so the first of 15, 16, 17 significant digits that reads
-       * back exactly is the shortest form (17 always does); 0.1 stays "0.1". */
-      static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
-      for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
-        {
-          g_ascii_formatd (buf, sizeof buf, formats[i], v);
-          if (g_ascii_strtod (buf, NULL) == v)
-            break;
-        }
-      g_string_append (out, buf);
-    }
-  if (!last)
-    g_string_append_c (out, ',');
-  else
-    g_string_append_c (out, '\n');
+  ss_csv_append_number (out, v);
+  g_string_append_c (out, last ? '\n' : ',');
 }
 
 void
@@ -280,20 +264,6 @@ ss_fig_csv_text (GString    *out,
                  const char *text,
                  gboolean    last)
 {
-  if (text == NULL)
-    text = "";
-  if (strpbrk (text, ",\"\r\n") != NULL)
-    {
-      g_string_append_c (out, '"');
-      for (const char *p = text; *p != '\0'; p++)
-        {
-          if (*p == '"')
-            g_string_append_c (out, '"');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  else
-    g_string_append (out, text);
+  ss_csv_append_text (out, text);
   g_string_append_c (out, last ? '\n' : ',');
 }

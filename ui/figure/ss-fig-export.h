@@ -73,10 +73,8 @@ cairo_surface_t  *ss_fig_render_image     (SsFigKind kind, const void *fig, int 
 gboolean          ss_fig_write_csv        (SsFigKind kind, const void *fig, const char *path,
                                            GError **error);
 
-/* CSV helpers shared by the figures: a number in the shortest form that reads back exactly
- * (C locale; NaN and infinities as an empty field), and a text field quoted when it holds a
- * comma, quote or line break (RFC 4180).  Both append a comma after the field, or a line
- * break when it is the last of its row. */
+/* The figures' CSV fields (ss-csv.h: shortest exact numbers, NaN as an empty field, text quoted
+ * per RFC 4180), each followed by a comma, or a line break when it is the last of its row. */
 void              ss_fig_csv_number       (GString *out, double v, gboolean last);
 void              ss_fig_csv_text         (GString *out, const char *text, gboolean last);
 

@@ -194,18 +194,16 @@ ss_fig_infoplane_get_layer_name (const SsFigInfoplane *fig,
   return layer_at (fig, layer)->name;
 }
 
-/* Fills entries (one per layer) and returns how many. */
-static int
-legend_entries (const SsFigInfoplane *fig,
-                SsFigLegendEntry     *entries)
+/* One legend entry per layer. Transfer full (g_free). */
+static SsFigLegendEntry *
+legend_new (const SsFigInfoplane *fig,
+            const SsFigStyle     *style)
 {
+  SsFigLegendEntry *entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
+
   for (guint i = 0; i < fig->layers->len; i++)
-    {
-      entries[i] = (SsFigLegendEntry) { layer_at (fig, (int) i)->name, SS_FIG_LEGEND_LINE,
-                                        { 0 }, ss_fig_palette_marker (i) };
-      ss_fig_palette_color (i, &entries[i].color);
-    }
-  return (int) fig->layers->len;
+    ss_fig_legend_line_entry (&entries[i], style, i, layer_at (fig, (int) i)->name);
+  return entries;
 }
 
 static void
@@ -217,11 +215,10 @@ ip_layout (const SsFigInfoplane   *fig,
            const SsFigLegendEntry *entries,
            SsFigPlotLayout        *lay)
 {
-  double top = style->padding, x_hi = 0.0, y_hi = 0.0;
+  double x_hi = 0.0, y_hi = 0.0;
   int n = (int) fig->layers->len;
 
   memset (lay, 0, sizeof *lay);
-  top += ss_fig_title (cr, style, fig->title, width, top, FALSE);
   for (int i = 0; i < n; i++)
     for (guint k = 0; k <= layer_at (fig, i)->points->len; k++)
       {
@@ -234,7 +231,7 @@ ip_layout (const SsFigInfoplane   *fig,
       }
   ss_fig_data_ticks (0.0, x_hi, 0.0, 0.05, 6, &lay->x_ticks);
   ss_fig_data_ticks (0.0, y_hi, 0.0, 0.05, 6, &lay->y_ticks);
-  ss_fig_plot_layout (cr, style, width, height, top, entries, n, X_LABEL, Y_LABEL, lay);
+  ss_fig_plot_layout (cr, style, width, height, fig->title, entries, n, X_LABEL, Y_LABEL, lay);
 }
 
 static void
@@ -249,7 +246,7 @@ draw_layer (cairo_t          *cr,
   gboolean pen_down = FALSE;
   guint n = layer->points->len;
 
-  ss_fig_palette_color (index, &color);
+  ss_fig_style_series_color (style, index, &color);
   cairo_save (cr);
   if (has_reference (layer))
     {
@@ -301,23 +298,22 @@ ss_fig_infoplane_draw (const SsFigInfoplane *fig,
   g_autofree SsFigLegendEntry *entries = NULL;
   SsFigStyle storage;
   SsFigPlotLayout lay;
-  int n;
+  int n = (int) fig->layers->len;
 
   g_return_if_fail (fig != NULL && cr != NULL);
 
   style = ss_fig_style_resolve (style, &storage);
-  entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
-  n = legend_entries (fig, entries);
+  entries = legend_new (fig, style);
   cairo_save (cr);
   ss_fig_draw_background (cr, style, width, height);
   ip_layout (fig, cr, width, height, style, entries, &lay);
   ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
-  ss_fig_plot_draw_axes (cr, style, &lay, X_LABEL, Y_LABEL);
+  ss_fig_plot_draw_axes (cr, style, &lay);
   /* Every layer's lines first, then every layer's markers would hide deep layers' points
    * under shallow layers' lines; layer by layer keeps each trajectory readable. */
   for (int i = 0; i < n; i++)
     draw_layer (cr, style, &lay.frame, layer_at (fig, i), (guint) i);
-  ss_fig_legend_draw (cr, style, entries, n, lay.legend_rows, lay.legend_x, lay.legend_y);
+  ss_fig_plot_draw_legend (cr, style, &lay);
   cairo_restore (cr);
 }
 
@@ -336,8 +332,7 @@ ss_fig_infoplane_get_frame (const SsFigInfoplane *fig,
   g_return_if_fail (fig != NULL && frame != NULL);
 
   style = ss_fig_style_resolve (style, &storage);
-  entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
-  legend_entries (fig, entries);
+  entries = legend_new (fig, style);
   cr = ss_fig_measure_context_new ();
   ip_layout (fig, cr, width, height, style, entries, &lay);
   cairo_destroy (cr);
@@ -364,7 +359,7 @@ ss_fig_infoplane_hit (const SsFigInfoplane *fig,
   style = ss_fig_style_resolve (style, &storage);
   ss_fig_infoplane_get_frame (fig, width, height, style, &frame);
 
-  radius = MAX (1.5 * style->marker_size, 6.0);
+  radius = ss_fig_hit_radius (style);
   best = radius * radius;
   for (guint i = 0; i < fig->layers->len; i++)
     for (guint k = 0; k <= layer_at (fig, (int) i)->points->len; k++)

@@ -37,6 +37,9 @@ typedef struct {
   SsFigRgba   foreground;       /* axes, ticks and text */
   SsFigRgba   background;       /* filled behind everything; alpha 0 leaves it transparent */
   SsFigRgba   grid_color;
+  /* The categorical colours, series i taking palette[i mod SS_FIG_PALETTE_SIZE]: the presets
+   * copy ss_fig_palette_color's; a dark screen swaps in colours that show on dark. */
+  SsFigRgba   palette[8];
 } SsFigStyle;
 
 /* For two-column papers, one user unit = 1 pt: 8 pt text (7 pt ticks), 0.75 pt data lines,
@@ -68,5 +71,7 @@ typedef enum {
 } SsFigMarker;
 
 SsFigMarker ss_fig_palette_marker    (guint index);
+/* Series index's colour in style: style->palette[index mod SS_FIG_PALETTE_SIZE]. */
+void        ss_fig_style_series_color (const SsFigStyle *style, guint index, SsFigRgba *color);
 
 G_END_DECLS

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+/* The GTK app in German (run under Xvfb by meson test): with LANGUAGE=de and the build's
+ * po/de.po compiled to BUILD/po/de/LC_MESSAGES/supersign.mo, the main window's templates
+ * (GtkBuilder), its C strings (gettext) and plural forms come out in German. The locale is
+ * C.UTF-8, which every Debian system has: glibc's gettext honours LANGUAGE in any locale but
+ * "C" itself, so no German locale needs installing. */
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "ss-layers-view.h"
+#include "ss-shipped.h"
+#include "ui-test-util.h"
+
+#define TIMEOUT_S 240.0
+
+static AdwApplication *app;
+static SsWindow *window;
+
+/* Whether a GtkLabel under root (itself included) shows text. */
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+layers_listed (gpointer data)
+{
+  SsLayersView *view = SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
+  return ss_layers_view_get_n_rows (view) > 0;
+}
+
+static void
+test_catalog (void)
+{
+  g_test_summary ("The build's German catalogue is found: gettext translates a C string and "
+                  "picks German plural forms");
+  g_assert_cmpstr (_("Cancelled"), ==, "Abgebrochen");
+  g_assert_cmpstr (ngettext ("Finished: test accuracy %.2f %% after %d epoch.",
+                             "Finished: test accuracy %.2f %% after %d epochs.", 1), ==,
+                   "Fertig: Testgenauigkeit %.2f %% nach %d Epoche.");
+  g_assert_cmpstr (ngettext ("Finished: test accuracy %.2f %% after %d epoch.",
+                             "Finished: test accuracy %.2f %% after %d epochs.", 3), ==,
+                   "Fertig: Testgenauigkeit %.2f %% nach %d Epochen.");
+}
+
+static void
+test_window (void)
+{
+  AdwViewStack *stack = NULL;
+
+  g_test_summary ("The main window in German: the page titles of its template, the layer "
+                  "list's column titles set in C, and the heatmap panel's status page");
+  if (ss_shipped_model_path () == NULL)
+    {
+      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
+      return;
+    }
+  window = ss_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ui_test_wait_for (layers_listed, NULL, TIMEOUT_S));
+  ui_test_spin (0.2);
+
+  /* ss-window.ui, translated by GtkBuilder. */
+  for (GtkWidget *w = ss_window_get_page (window, "layers"); stack == NULL;
+       w = gtk_widget_get_parent (w))
+    if (ADW_IS_VIEW_STACK (w))
+      stack = ADW_VIEW_STACK (w);
+  g_assert_cmpstr (adw_view_stack_page_get_title (
+                     adw_view_stack_get_page (stack, ss_window_get_page (window, "layers"))), ==,
+                   "_Schichten");
+  g_assert_cmpstr (adw_view_stack_page_get_title (
+                     adw_view_stack_get_page (stack, ss_window_get_page (window, "history"))),
+                   ==, "_Verlauf");
+  /* In the widget tree: column titles (C) and a status page (template), German only. */
+  g_assert_true (has_label (GTK_WIDGET (window), "Schicht"));
+  g_assert_true (has_label (GTK_WIDGET (window), "Ausgabe"));
+  g_assert_true (has_label (GTK_WIDGET (window), "Eine Schicht auswählen"));
+  g_assert_false (has_label (GTK_WIDGET (window), "Select a Layer"));
+  g_assert_false (has_label (GTK_WIDGET (window), "Output"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  const char *localedir = g_getenv ("SS_LOCALEDIR");
+
+  /* Before gtk_init, which calls setlocale. */
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = ui_test_init (&argc, &argv);
+  g_test_add_func ("/ui/i18n/catalog", test_catalog);
+  g_test_add_func ("/ui/i18n/window", test_window);
+  return ui_test_finish (g_test_run (), window);
+}
