@@ -309,7 +309,7 @@ profile_phases (PhaseTimes      *pt,
   g_autoptr(SsMiHistogram) hist = NULL;
   g_autofree guint32 *order = NULL;
   g_autofree float *x = NULL;
-  g_autofree guint8 *y = NULL;
+  g_autofree SsLabel *y = NULL;
   g_autofree gpointer scratch = NULL;
   gsize scratch_size, in_len, size = ss_dataset_get_size (ds);
   int n, c, h, w, n_layers, first = -1, last = -1;
@@ -331,7 +331,7 @@ profile_phases (PhaseTimes      *pt,
   ss_arch_get_input (arch, &c, &h, &w);
   in_len = (gsize) c * h * w;
   x = g_new (float, (gsize) n * in_len);
-  y = g_new (guint8, n);
+  y = g_new (SsLabel, n);
   ss_dataset_fill_batch (ds, x, y, order, n, FALSE, NULL);
   pt->seconds[PHASE_SAMPLES] = now_seconds () - t;
 

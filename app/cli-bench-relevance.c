@@ -30,9 +30,9 @@ static const int sample_counts[] = { 100, 500 };
 
 /* maps (N, FILTERS, SIZE, SIZE) and labels (N), from a fixed seed. */
 static void
-fill_layer (float  *maps,
-            guint8 *labels,
-            int     n)
+fill_layer (float   *maps,
+            SsLabel *labels,
+            int      n)
 {
   SsRng rng;
 
@@ -41,7 +41,7 @@ fill_layer (float  *maps,
     {
       const int c = (int) ss_rng_below (&rng, CLASSES);
       const double cy = 3 + (c % 5) * 2.5, cx = 4 + (c / 5) * 8, width2 = 2.0 + 2.0 * (c % 5);
-      labels[s] = (guint8) c;
+      labels[s] = (SsLabel) c;
       for (int f = 0; f < FILTERS; f++)
         {
           const double gain = (f % 8) / 4.0;
@@ -69,7 +69,7 @@ cli_bench_relevance (CliOptions *opts,
     {
       const int n = sample_counts[k];
       g_autofree float *maps = g_new (float, (gsize) n * FILTERS * SIZE * SIZE);
-      g_autofree guint8 *labels = g_new (guint8, n);
+      g_autofree SsLabel *labels = g_new (SsLabel, n);
       g_autofree double *t_spatial = g_new (double, repeats);
       g_autofree double *t_renyi = g_new (double, repeats);
       double spatial[FILTERS], renyi[FILTERS];

@@ -80,7 +80,7 @@ cli_bench (CliOptions *opts,
   g_autofree float *x = NULL;        /* (B, C, H, W) */
   g_autofree float *probs = NULL;    /* (B, K) */
   g_autofree float *dlogits = NULL;  /* (B, K) */
-  g_autofree guint8 *y = NULL;       /* (B) */
+  g_autofree SsLabel *y = NULL;      /* (B) */
   g_autofree double *times = NULL;
   g_autofree double *conv_fwd = NULL, *conv_bwd = NULL;
   const SsArch *arch;
@@ -149,7 +149,7 @@ cli_bench (CliOptions *opts,
   x = g_new (float, (gsize) bmax * c * h * w);
   probs = g_new (float, (gsize) bmax * k);
   dlogits = g_new (float, (gsize) bmax * k);
-  y = g_new (guint8, bmax);
+  y = g_new (SsLabel, bmax);
   times = g_new (double, iters);
   conv_fwd = g_new0 (double, ss_arch_get_n_nodes (arch));
   conv_bwd = g_new0 (double, ss_arch_get_n_nodes (arch));
@@ -157,7 +157,7 @@ cli_bench (CliOptions *opts,
   for (gsize i = 0; i < (gsize) bmax * c * h * w; i++)
     x[i] = (float) ss_rng_normal (&rng);
   for (int i = 0; i < bmax; i++)
-    y[i] = (guint8) ss_rng_below (&rng, (guint32) k);
+    y[i] = (SsLabel) ss_rng_below (&rng, (guint32) k);
 
   /* Training steps: forward, loss, backward, SGD with momentum and weight decay. */
   sgd = ss_sgd_new (net, 0.9, 5e-4, FALSE);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ss-arch-resolve.h"
 #include "ss-error.h"
 #include "ss-fig-export.h"
 #include "ss-gradcam.h"
@@ -87,32 +88,35 @@ layer_wanted (const FigureArgs *a,
   return FALSE;
 }
 
-/* Every name in --layers must exist among names (n of them): a typo is an error, not an empty
- * figure. */
+/* Every name in --layers must stand for one of names (n of them, in network order): a layer's
+ * own name or a PyTorch module path (ss_layer_names_resolve; owner names the list in
+ * messages). A typo is an error, not an empty figure. --layers is rewritten to the layers' own
+ * names, which layer_wanted compares. */
 static gboolean
-check_layer_names (const FigureArgs  *a,
-                   const char *const *names,
-                   int                n,
-                   GError           **error)
+resolve_layer_names (FigureArgs        *a,
+                     const char *const *names,
+                     int                n,
+                     const char        *owner,
+                     GError           **error)
 {
   g_auto(GStrv) wanted = NULL;
+  g_autoptr(GString) resolved = g_string_new (NULL);
 
   if (a->layers == NULL)
     return TRUE;
   wanted = g_strsplit (a->layers, ",", -1);
   for (int i = 0; wanted[i] != NULL; i++)
     {
-      gboolean found = FALSE;
-      for (int k = 0; k < n && !found; k++)
-        found = g_str_equal (g_strstrip (wanted[i]), names[k]);
-      if (!found)
+      int k = ss_layer_names_resolve (names, n, g_strstrip (wanted[i]), owner, error);
+      if (k < 0)
         {
-          g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
-                       "--layers: “%s” is not a saliency layer here (see supersign-cli "
-                       "entropy for the names)", wanted[i]);
+          g_prefix_error (error, "--layers: ");
           return FALSE;
         }
+      g_string_append_printf (resolved, "%s%s", i > 0 ? "," : "", names[k]);
     }
+  g_free (a->layers);
+  a->layers = g_string_free (g_steal_pointer (&resolved), FALSE);
   return TRUE;
 }
 
@@ -122,7 +126,7 @@ check_layer_names (const FigureArgs  *a,
  * *profiles[0..1]; names stay valid while *net lives. */
 static gboolean
 compute_profiles (CliOptions       *opts,
-                  const FigureArgs *a,
+                  FigureArgs       *a,
                   SsNet           **net,
                   GArray          **profiles,
                   GError          **error)
@@ -155,7 +159,9 @@ compute_profiles (CliOptions       *opts,
     g_autofree const char **names = g_new0 (const char *, profiles[0]->len + 1);
     for (guint l = 0; l < profiles[0]->len; l++)
       names[l] = g_array_index (profiles[0], SsLayerProfile, l).name;
-    return check_layer_names (a, names, (int) profiles[0]->len, error);
+    g_autofree char *owner = g_strdup_printf ("the saliency layers of %s",
+                                              ss_arch_get_name (ss_net_get_arch (*net)));
+    return resolve_layer_names (a, names, (int) profiles[0]->len, owner, error);
   }
 }
 
@@ -167,7 +173,7 @@ spatial (const SsLayerProfile *lp)
 
 static gboolean
 bars_from_model (CliOptions       *opts,
-                 const FigureArgs *a,
+                 FigureArgs       *a,
                  Figure           *f,
                  GError          **error)
 {
@@ -207,7 +213,7 @@ bars_from_model (CliOptions       *opts,
 
 static gboolean
 infoplane_from_model (CliOptions       *opts,
-                      const FigureArgs *a,
+                      FigureArgs       *a,
                       Figure           *f,
                       GError          **error)
 {
@@ -256,7 +262,7 @@ default_heatmap_layer (const SsGradcam *gc,
 
 static gboolean
 heatmaps_from_model (CliOptions       *opts,
-                     const FigureArgs *a,
+                     FigureArgs       *a,
                      Figure           *f,
                      GError          **error)
 {
@@ -265,7 +271,7 @@ heatmaps_from_model (CliOptions       *opts,
   g_autoptr(SsNet) net = NULL;
   g_autoptr(SsGradcam) gc = NULL;
   g_autofree float *x = NULL, *mean = NULL, *std = NULL, *shown = NULL;
-  g_autofree guint8 *labels = NULL;
+  g_autofree SsLabel *labels = NULL;
   g_autofree guint32 *idx = NULL;
   g_autofree const char **names = NULL;
   SsFigHeatmaps *hm;
@@ -293,7 +299,7 @@ heatmaps_from_model (CliOptions       *opts,
   w = ss_dataset_get_width (test);
   in_len = (gsize) c * h * w;
   x = g_new (float, (gsize) n * in_len);
-  labels = g_new (guint8, n);
+  labels = g_new (SsLabel, n);
   idx = g_new (guint32, n);
   for (int i = 0; i < n; i++)
     idx[i] = (guint32) i;
@@ -304,8 +310,12 @@ heatmaps_from_model (CliOptions       *opts,
   names = g_new0 (const char *, n_layers + 1);
   for (int l = 0; l < n_layers; l++)
     names[l] = ss_gradcam_get_layer_name (gc, l);
-  if (!check_layer_names (a, names, n_layers, error))
-    return FALSE;
+  {
+    g_autofree char *owner = g_strdup_printf ("the saliency layers of %s",
+                                              ss_arch_get_name (ss_net_get_arch (net)));
+    if (!resolve_layer_names (a, names, n_layers, owner, error))
+      return FALSE;
+  }
 
   f->fig = hm = ss_fig_heatmaps_new (c, h, w);
   f->free = (GDestroyNotify) ss_fig_heatmaps_free;
@@ -391,7 +401,7 @@ find_point (const SsRunObservation *o,
 
 static SsRun *
 load_run (CliOptions       *opts,
-          const FigureArgs *a,
+          FigureArgs       *a,
           GError          **error)
 {
   g_autoptr(SsRunDb) db = cli_open_runs_db (opts, TRUE, error);
@@ -401,7 +411,7 @@ load_run (CliOptions       *opts,
 
 static gboolean
 figure_from_run (CliOptions       *opts,
-                 const FigureArgs *a,
+                 FigureArgs       *a,
                  Figure           *f,
                  GError          **error)
 {
@@ -413,8 +423,12 @@ figure_from_run (CliOptions       *opts,
     return FALSE;
   obs = run_observations (run);
   names = run_layer_names (obs);
-  if (!check_layer_names (a, (const char *const *) names->pdata, (int) names->len, error))
-    return FALSE;
+  {
+    g_autofree char *owner = g_strdup_printf ("run %" G_GINT64_FORMAT, a->run);
+    if (!resolve_layer_names (a, (const char *const *) names->pdata, (int) names->len, owner,
+                              error))
+      return FALSE;
+  }
 
   if (f->kind == SS_FIG_INFOPLANE)
     {
@@ -544,7 +558,8 @@ cli_figure (CliOptions *opts,
     { "random-too", 0, 0, G_OPTION_ARG_NONE, &a.random_too,
       "bars: also the same architecture with fresh weights (--seed)", NULL },
     { "layers", 'l', 0, G_OPTION_ARG_STRING, &a.layers,
-      "Layers to show (default: every layer larger than 1×1; heatmaps: conv and pooling ones)",
+      "Layers to show, by name or PyTorch module path (default: every layer larger than 1×1; "
+      "heatmaps: conv and pooling ones)",
       "NAME,…" },
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &a.colormap, "viridis (default) or inferno",
       "NAME" },

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ss-arch-resolve.h"
 #include "ss-error.h"
 #include "ss-model-file.h"
 #include "ss-shipped.h"
@@ -203,6 +204,41 @@ cli_open_model (const CliOptions *opts,
     ss_net_set_n_threads (net, opts->threads);
   cli_note_model (net);
   return g_steal_pointer (&net);
+}
+
+char **
+cli_resolve_layers (const SsArch *arch,
+                    const char   *list,
+                    const char   *option,
+                    gboolean      convs_only,
+                    GError      **error)
+{
+  g_auto(GStrv) parts = g_strsplit (list, ",", -1);
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      const char *name = g_strstrip (parts[i]);
+      int index;
+
+      if (convs_only)
+        {
+          /* The conv check that follows lists the conv layers, a better hint than close
+           * names of any kind: only a name or path that gives a conv is replaced. */
+          index = ss_arch_resolve_layer (arch, name, NULL);
+          if (index >= 0 && ss_arch_get_node (arch, index)->op == SS_OP_CONV)
+            name = ss_arch_get_node (arch, index)->name;
+        }
+      else if ((index = ss_arch_resolve_layer (arch, name, error)) >= 0)
+        name = ss_arch_get_node (arch, index)->name;
+      else
+        {
+          g_prefix_error (error, "%s: ", option);
+          return NULL;
+        }
+      g_strv_builder_add (out, name);
+    }
+  return g_strv_builder_end (out);
 }
 
 void

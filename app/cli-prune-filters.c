@@ -217,7 +217,8 @@ run (CliOptions *opts,
     { "fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->fraction,
       "Instead of --target: remove this share of every pruned layer's filters", "F" },
     { "layers", 'l', 0, G_OPTION_ARG_STRING, &a->layers,
-      "Conv layers to prune, comma-separated (default: one per prunable channel group)",
+      "Conv layers to prune, comma-separated, by name or PyTorch module path (default: one per "
+      "prunable channel group)",
       "NAME,…" },
     { "rounds", 'r', 0, G_OPTION_ARG_INT, &a->rounds,
       "Rank → prune → fine-tune rounds to reach the target (default 1)", "R" },
@@ -270,7 +271,9 @@ run (CliOptions *opts,
 
   if ((net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
     return cli_fail (error);
-  units = a->layers != NULL ? g_strsplit (a->layers, ",", -1)
+  /* Module paths that give a conv become its name; other names reach the checks below. */
+  units = a->layers != NULL ? cli_resolve_layers (ss_net_get_arch (net), a->layers, "--layers",
+                                                  TRUE, NULL)
                             : ss_relevance_prune_default_units (ss_net_get_arch (net));
   n_units = (int) g_strv_length (units);
   rep.units = units;

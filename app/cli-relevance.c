@@ -183,7 +183,8 @@ run (CliOptions       *opts,
   gboolean csv = FALSE;
   const GOptionEntry own[] = {
     { "layers", 'l', 0, G_OPTION_ARG_STRING, &layers,
-      "Conv layers to score, comma-separated (default: every conv)", "NAME,…" },
+      "Conv layers to score, comma-separated, by name or PyTorch module path (default: every "
+      "conv)", "NAME,…" },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "Print CSV: layer,filter,score,rank", NULL },
     { NULL }
   };
@@ -204,13 +205,17 @@ run (CliOptions       *opts,
     return 2;
   if (!cli_relevance_args_apply (a, &criterion, &opt, &error))
     return cli_fail (error);
-  if (layers != NULL)
-    {
-      names = g_strsplit (layers, ",", -1);
-      opt.layers = (const char *const *) names;
-    }
   if ((net = cli_open_model (opts, NULL, &metadata, &error)) == NULL)
     return cli_fail (error);
+  if (layers != NULL)
+    {
+      /* Module paths of imported models become their conv's name; ss_relevance_compute
+       * refuses the rest with the list of conv layers. */
+      names = cli_resolve_layers (ss_net_get_arch (net), layers, "--layers", TRUE, &error);
+      if (names == NULL)
+        return cli_fail (error);
+      opt.layers = (const char *const *) names;
+    }
   if (criterion != SS_RELEVANCE_L1 &&
       (train = cli_load_data (opts, cli_model_dataset (metadata), TRUE, &error)) == NULL)
     return cli_fail (error);

@@ -49,13 +49,16 @@ parse_indices (const char *text,
   return g_steal_pointer (&out);
 }
 
-/* The saliency layers to draw: all, or those named in "conv1,pool2". Transfer full. */
+/* The saliency layers to draw: all, or the nodes names (NULL-terminated) holds, resolved by
+ * cli_resolve_layers from the --layers text given. Transfer full. */
 static GArray *
-choose_layers (const SsGradcam *gc,
-               const char      *names,
-               GError         **error)
+choose_layers (const SsGradcam    *gc,
+               const char *const  *names,
+               const char         *given,
+               GError            **error)
 {
   g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (int));
+  g_auto(GStrv) parts = NULL;
 
   if (names == NULL)
     {
@@ -69,24 +72,28 @@ choose_layers (const SsGradcam *gc,
         }
       return g_steal_pointer (&out);
     }
-  {
-    g_auto(GStrv) parts = g_strsplit (names, ",", -1);
-    for (int i = 0; parts[i] != NULL; i++)
-      {
-        int found = -1;
-        for (int l = 0; l < ss_gradcam_get_n_layers (gc); l++)
-          if (g_str_equal (ss_gradcam_get_layer_name (gc, l), g_strstrip (parts[i])))
-            found = l;
-        if (found < 0)
-          {
-            g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
-                         "--layers: “%s” is not a saliency layer of this model (conv, ReLU, "
-                         "pooling or block outputs; see supersign-cli info)", parts[i]);
-            return NULL;
-          }
-        g_array_append_val (out, found);
-      }
-  }
+  /* names[i] was resolved from parts[i]. */
+  parts = g_strsplit (given, ",", -1);
+  for (int i = 0; names[i] != NULL; i++)
+    {
+      const char *part = g_strstrip (parts[i]);
+      int found = -1;
+      for (int l = 0; l < ss_gradcam_get_n_layers (gc); l++)
+        if (g_str_equal (ss_gradcam_get_layer_name (gc, l), names[i]))
+          found = l;
+      if (found < 0 && g_str_equal (part, names[i]))
+        g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                     "--layers: “%s” is not a saliency layer of this model (conv, ReLU, "
+                     "pooling or block outputs; see supersign-cli info)", part);
+      else if (found < 0)
+        g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                     "--layers: the output of module “%s” is layer “%s”, which is not a "
+                     "saliency layer of this model (conv, ReLU, pooling or block outputs; see "
+                     "supersign-cli info)", part, names[i]);
+      if (found < 0)
+        return NULL;
+      g_array_append_val (out, found);
+    }
   return g_steal_pointer (&out);
 }
 
@@ -127,7 +134,8 @@ cli_saliency (CliOptions *opts,
     { "samples", 's', 0, G_OPTION_ARG_STRING, &samples_text,
       "Test-set sample indices (default 0,1,2,3)", "I,J,…" },
     { "layers", 'l', 0, G_OPTION_ARG_STRING, &layers_text,
-      "Saliency layers to draw (default: all larger than 1×1)", "NAME,…" },
+      "Saliency layers to draw, by name or PyTorch module path (default: all larger than 1×1)",
+      "NAME,…" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &target_text,
       "Class to explain: predicted (default), true, or a class number", "WHICH" },
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &cmap_name, "viridis (default) or inferno", "NAME" },
@@ -146,9 +154,10 @@ cli_saliency (CliOptions *opts,
   g_autoptr(GString) csv = g_string_new ("row,column,sample,label,class,layer,kind,map_h,map_w\n");
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree float *x = NULL, *mean = NULL, *std = NULL, *up = NULL, *shown = NULL;
-  g_autofree guint8 *labels = NULL;
+  g_autofree SsLabel *labels = NULL;
   g_autofree int *targets = NULL;
   g_autofree char *csv_path = NULL, *grid_path = NULL;
+  g_auto(GStrv) layer_names = NULL;
   const SsColormap *cmap;
   const guint8 background[3] = { 255, 255, 255 };
   int c, h, w, n, n_cols, scale;
@@ -168,6 +177,11 @@ cli_saliency (CliOptions *opts,
     return cli_fail (error);
   if (!cli_check_fits (net, test, &error))
     return cli_fail (error);
+  /* Before the maps are computed, so that a typo fails at once. */
+  if (layers_text != NULL &&
+      (layer_names = cli_resolve_layers (ss_net_get_arch (net), layers_text, "--layers", FALSE,
+                                         &error)) == NULL)
+    return cli_fail (error);
   if ((samples = parse_indices (samples_text ? samples_text : "0,1,2,3",
                                 ss_dataset_get_size (test), &error)) == NULL)
     return cli_fail (error);
@@ -178,7 +192,7 @@ cli_saliency (CliOptions *opts,
   w = ss_dataset_get_width (test);
   in_len = (gsize) c * h * w;
   x = g_new (float, (gsize) n * in_len);
-  labels = g_new (guint8, n);
+  labels = g_new (SsLabel, n);
   ss_dataset_fill_batch (test, x, labels, (guint32 *) samples->data, n, FALSE, NULL);
   if (target_text != NULL && !g_str_equal (target_text, "predicted"))
     {
@@ -200,7 +214,8 @@ cli_saliency (CliOptions *opts,
         }
     }
   if ((gc = ss_gradcam_compute (net, x, n, c, h, w, targets, &error)) == NULL ||
-      (layers = choose_layers (gc, layers_text, &error)) == NULL)
+      (layers = choose_layers (gc, (const char *const *) layer_names, layers_text,
+                               &error)) == NULL)
     return cli_fail (error);
 
   if (out_dir == NULL)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "ss-arch-resolve.h"
 #include "ss-model-file.h"
 #include "ss-prune.h"
 
@@ -39,7 +40,8 @@ cli_surgery (CliOptions *opts,
   g_autofree char *layer = NULL;
   const GOptionEntry entries[] = {
     { "remove-layer", 0, 0, G_OPTION_ARG_STRING, &layer,
-      "Remove this conv layer with its batch norm and ReLU", "NAME" },
+      "Remove this conv layer (name or PyTorch module path) with its batch norm and ReLU",
+      "NAME" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts->out, "Save the result here", "FILE" },
     { NULL }
   };
@@ -61,6 +63,16 @@ cli_surgery (CliOptions *opts,
       print_groups (before);
       return 0;
     }
+  {
+    /* A module path that gives a conv becomes its name; ss_prune_remove_layer refuses other
+     * names with the list of layers it can remove. */
+    int node = ss_arch_resolve_layer (before, layer, NULL);
+    if (node >= 0 && ss_arch_get_node (before, node)->op == SS_OP_CONV)
+      {
+        g_free (layer);
+        layer = g_strdup (ss_arch_get_node (before, node)->name);
+      }
+  }
   if ((out = ss_prune_remove_layer (net, layer, (guint64) opts->seed, &reinit, &error)) == NULL)
     return cli_fail (error);
   after = ss_net_get_arch (out);

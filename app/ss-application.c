@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ss-application.h"
+#include "ss-arch-resolve.h"
 #include "ss-experiments-view.h"
 #include "ss-heatmap-panel.h"
 #include "ss-layers-view.h"
@@ -88,7 +89,13 @@ screenshot_tick (gpointer user_data)
     {
       SsLayersView *layers = SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
       const SsArch *arch = ss_net_get_arch (ss_session_get_model (session)->net);
-      ss_layers_view_select_node (layers, ss_arch_find_node (arch, self->layer));
+      g_autoptr(GError) layer_error = NULL;
+      /* A node name or a PyTorch module path, as the CLI's --layers takes. */
+      int node = ss_arch_resolve_layer (arch, self->layer, &layer_error);
+
+      if (node < 0)
+        g_printerr ("supersign: --layer: %s\n", layer_error->message);
+      ss_layers_view_select_node (layers, node);
     }
   if (!busy && self->train_epochs > 0)
     {

@@ -146,7 +146,7 @@ record_features (SsAmcEnv        *env,
   const gsize in_len = (gsize) ss_dataset_get_channels (ds) * ss_dataset_get_height (ds)
                        * ss_dataset_get_width (ds);
   g_autofree float *x = g_new (float, CALIB_BATCH * in_len);
-  g_autofree guint8 *y = g_new (guint8, CALIB_BATCH);
+  g_autofree SsLabel *y = g_new (SsLabel, CALIB_BATCH);
   g_autofree double *rows = NULL;
   g_autofree float *target = NULL;
   gsize rows_len = 0, target_len = 0, work_len = 1;
@@ -265,7 +265,7 @@ ss_amc_env_set_data (SsAmcEnv        *env,
                      GError         **error)
 {
   g_autofree guint32 *idx = NULL;
-  g_autofree guint8 *y = NULL;
+  g_autofree SsLabel *y = NULL;
   float state[SS_AMC_STATE_DIM];
   gsize size, in_len;
   SsRng rng;
@@ -297,7 +297,7 @@ ss_amc_env_set_data (SsAmcEnv        *env,
   in_len = (gsize) ss_dataset_get_channels (calibration) * ss_dataset_get_height (calibration)
            * ss_dataset_get_width (calibration);
   env->entropy_x = g_new (float, env->n_entropy * in_len);
-  y = g_new (guint8, env->n_entropy);
+  y = g_new (SsLabel, env->n_entropy);
   ss_dataset_fill_batch (calibration, env->entropy_x, y, idx, env->n_entropy, FALSE, NULL);
   if (env->opt.reward != SS_AMC_REWARD_ACCURACY && !prepare_entropy (env, error))
     {

@@ -197,8 +197,8 @@ window_out (int n, int k, int s, int p)
 /* Generous bounds that keep every count inside gint64 and every buffer inside memory. */
 #define MAX_CHANNELS (1 << 16)
 #define MAX_SIDE     (1 << 14)
-/* Data sets label with bytes (≤ 256 classes), but imported ImageNet models have 1000 or 21843
- * outputs and still run, show saliency and prune. */
+/* ImageNet models have 1000 or 21843 outputs. The same number as SS_MAX_CLASSES (ss-labels.h):
+ * data set labels are 16-bit, so every output can be a class of a data set. */
 #define MAX_CLASSES  (1 << 16)
 
 /* A conv's filters, groups and dilation against its c input channels. */

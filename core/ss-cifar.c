@@ -27,11 +27,12 @@ static const char * const cifar_classes[CIFAR_N_CLASSES] = {
 static const float cifar_mean[CIFAR_C] = { 0.4914f, 0.4822f, 0.4465f };
 static const float cifar_std[CIFAR_C] = { 0.2470f, 0.2435f, 0.2616f };
 
-/* Appends the records of path to pixels (N, C, H, W) and labels (N). */
+/* Appends the records of path to pixels (N, C, H, W) and labels (N) (an SsLabel GArray: the
+ * file's label bytes widened). */
 static gboolean
 read_batch (const char  *path,
             GByteArray  *pixels,
-            GByteArray  *labels,
+            GArray      *labels,
             GError     **error)
 {
   g_auto (SsGzReader) r = { 0 };
@@ -73,7 +74,10 @@ read_batch (const char  *path,
                        "this is not CIFAR-10", r.display, max);
           return FALSE;
         }
-      g_byte_array_append (labels, rec, 1);
+      {
+        SsLabel label = rec[0];
+        g_array_append_val (labels, label);
+      }
       g_byte_array_append (pixels, rec + 1, CIFAR_PIXELS);
       n++;
     }
@@ -98,7 +102,7 @@ ss_dataset_load_cifar10 (const char  *dir,
   static const char * const test_files[] = { "test_batch.bin", NULL };
   const char * const *files = train ? train_files : test_files;
   g_autoptr (GByteArray) pixels = g_byte_array_new ();
-  g_autoptr (GByteArray) labels = g_byte_array_new ();
+  g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (SsLabel));
   g_autofree char *first = NULL;
   g_autofree char *sub = NULL;
   gsize n;
@@ -126,11 +130,12 @@ ss_dataset_load_cifar10 (const char  *dir,
         return NULL;
     }
 
-  /* GByteArray rounds its allocation up to a power of two: give the slack back. */
+  /* GByteArray and GArray round their allocations up to a power of two: give the slack back. */
   n = labels->len;
   return ss_dataset_new_take ("cifar10", CIFAR_C, CIFAR_SIDE, CIFAR_SIDE, n,
                               g_realloc (g_byte_array_free (g_steal_pointer (&pixels), FALSE),
                                          n * CIFAR_PIXELS),
-                              g_realloc (g_byte_array_free (g_steal_pointer (&labels), FALSE), n),
+                              g_realloc_n (g_array_free (g_steal_pointer (&labels), FALSE), n,
+                                           sizeof (SsLabel)),
                               CIFAR_N_CLASSES, cifar_classes, cifar_mean, cifar_std);
 }

@@ -336,7 +336,8 @@ out_offset (const FwdArgs *a, int i, int o)
   return ((gsize) i * a->d->o + o) * a->d->oh * a->d->ow;
 }
 
-/* Lowers input channels [c0, c1) of group g of sample i into col (rows or im2col layout). */
+/* Lowers input channels [c0, c1) of group g of sample i into their rows of col:
+ * (CG·K, HP·OW) for row shifts, (CKK, OHW) for im2col, nothing for 1x1 or depthwise. */
 static void
 lower_channels (const FwdArgs *a, float *col, int i, int g, int c0, int c1)
 {
@@ -354,8 +355,8 @@ lower_channels (const FwdArgs *a, float *col, int i, int g, int c0, int c1)
     ss_conv_im2col (col + (gsize) c0 * k * k * ohw, ohw, im, &geom);
 }
 
-/* Filters [m0, m1) of group g of sample i from its lowering col (or the input for 1x1), then
- * bias and post: out rows (m1 - m0, OHW). */
+/* Filters [m0, m1) of group g of sample i from its lowering col (see lower_channels; the
+ * input itself for 1x1 and depthwise), then bias and post: out rows (m1 - m0, OHW). */
 static void
 gemm_block (const FwdArgs *a, const float *col, int i, int g, int m0, int m1)
 {
@@ -417,7 +418,8 @@ gemm_block (const FwdArgs *a, const float *col, int i, int g, int m0, int m1)
                   res != NULL ? res + (gsize) o * ohw : NULL, o0 + o, ohw);
 }
 
-/* Samples [i0, i0 + nb) with nb > 1, group g: one GEMM over their columns side by side. */
+/* Samples [i0, i0 + nb) with nb > 1, group g: one GEMM over their columns side by side;
+ * col (batch_col_floats + OG·nb·OHW) holds the lowering, then the GEMM's output. */
 static void
 gemm_batch (const FwdArgs *a, float *col, int i0, int nb, int g)
 {
@@ -441,7 +443,7 @@ gemm_batch (const FwdArgs *a, float *col, int i0, int nb, int g)
       }
 }
 
-/* Whole samples [i0, i1) on one thread. */
+/* Whole samples [i0, i1) on one thread; col (col_floats) is its scratch. */
 static void
 forward_chunk (const FwdArgs *a, float *col, int i0, int i1)
 {
@@ -471,7 +473,8 @@ block_begin (int m, int n_blocks, int b)
   return m0;
 }
 
-/* Sample i on all nt threads (called inside the parallel region). */
+/* Sample i on all nt threads (called inside the parallel region). col0 (col_floats): the
+ * lowering they share; cols (T, col_stride): one scratch each when they take whole groups. */
 static void
 forward_shared (const FwdArgs *a, float *col0, float *cols, gsize col_stride, int i)
 {

@@ -108,11 +108,32 @@ name_key (const char *name)
   return g_string_free (s, FALSE);
 }
 
-/* The class a subfolder name stands for, or -1. */
+/* Class names by their name_key: owned key → class + 1.  A key shared by several classes
+ * (ImageNet names two "crane") stands for the first, as a search in class order would.  Built
+ * once per folder, so a folder of 1000 class subfolders against 1000 names costs 2000 keys,
+ * not a million comparisons. Transfer full. */
+static GHashTable *
+class_keys_new (const char * const *names,
+                int                 k)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (int i = 0; i < k; i++)
+    {
+      char *key = name_key (names[i]);
+      if (*key == '\0' || g_hash_table_contains (table, key))
+        g_free (key);
+      else
+        g_hash_table_insert (table, key, GINT_TO_POINTER (i + 1));
+    }
+  return table;
+}
+
+/* The class a subfolder name stands for, or -1. keys: from class_keys_new. */
 static int
-class_of_folder (const char          *folder,
-                 const char * const  *names,
-                 int                  k)
+class_of_folder (const char *folder,
+                 GHashTable *keys,
+                 int         k)
 {
   g_autofree char *key = name_key (folder);
   guint64 v;
@@ -121,13 +142,7 @@ class_of_folder (const char          *folder,
     return (int) v;
   if (*key == '\0')
     return -1;
-  for (int i = 0; i < k; i++)
-    {
-      g_autofree char *other = name_key (names[i]);
-      if (g_str_equal (key, other))
-        return i;
-    }
-  return -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (keys, key)) - 1;
 }
 
 static gboolean
@@ -165,6 +180,7 @@ scan_folder (const char          *dir,
              GError             **error)
 {
   g_autoptr(GDir) d = NULL;
+  g_autoptr(GHashTable) keys = NULL;
   const char *name;
 
   if ((d = g_dir_open (dir, 0, error)) == NULL)
@@ -178,6 +194,7 @@ scan_folder (const char          *dir,
         }
       return FALSE;
     }
+  keys = class_keys_new (names, k);
   while ((name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
@@ -186,7 +203,7 @@ scan_folder (const char          *dir,
         {
           g_autoptr(GDir) sub = g_dir_open (path, 0, NULL);
           g_autofree char *utf8 = g_filename_display_name (name);
-          int label = class_of_folder (utf8, names, k);
+          int label = class_of_folder (utf8, keys, k);
           const char *inner;
 
           if (sub == NULL)
@@ -339,11 +356,12 @@ check_options (const SsPngFolderOptions *opt,
                GError                  **error)
 {
   if ((opt->channels != 1 && opt->channels != 3) || opt->height < 1 || opt->width < 1 ||
-      opt->height > 4096 || opt->width > 4096 || opt->n_classes < 1 || opt->n_classes > 256)
+      opt->height > 4096 || opt->width > 4096 || opt->n_classes < 1 ||
+      opt->n_classes > SS_MAX_CLASSES)
     {
       g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
                    "PNG folder: the model's input must be 1 or 3 channels of at most 4096×4096 "
-                   "with 1 to 256 classes (got %d×%d×%d, %d classes)",
+                   "with 1 to %d classes (got %d×%d×%d, %d classes)", SS_MAX_CLASSES,
                    opt->channels, opt->height, opt->width, opt->n_classes);
       return FALSE;
     }
@@ -375,7 +393,8 @@ ss_dataset_load_png_folder (const char               *dir,
   g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (Entry));
   g_autoptr(SsPngFolderReport) rep = g_new0 (SsPngFolderReport, 1);
   const char * const *names;
-  g_autofree guint8 *pixels = NULL, *labels = NULL;
+  g_autofree guint8 *pixels = NULL;
+  g_autofree SsLabel *labels = NULL;
   gsize cap, n = 0, sample_len;
   float mean[SS_DATASET_MAX_CHANNELS], std[SS_DATASET_MAX_CHANNELS];
 
@@ -398,7 +417,7 @@ ss_dataset_load_png_folder (const char               *dir,
   rep->files = g_ptr_array_new_with_free_func (g_free);
   rep->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   pixels = g_new (guint8, MIN (entries->len, cap) * sample_len + 1);
-  labels = g_new (guint8, MIN (entries->len, cap) + 1);
+  labels = g_new (SsLabel, MIN (entries->len, cap) + 1);
   rep->labelled = g_new0 (guint8, MIN (entries->len, cap) + 1);
 
   for (guint i = 0; i < entries->len; i++)
@@ -426,7 +445,7 @@ ss_dataset_load_png_folder (const char               *dir,
         convert_image_crop (pixels + n * sample_len, image, opt);
       else
         convert_image (pixels + n * sample_len, image, opt);
-      labels[n] = e->label >= 0 ? (guint8) e->label : 0;
+      labels[n] = e->label >= 0 ? (SsLabel) e->label : 0;
       rep->labelled[n] = e->label >= 0;
       rep->n_labelled += e->label >= 0;
       g_ptr_array_add (rep->files, g_strdup (e->path));

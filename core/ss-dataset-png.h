@@ -7,8 +7,8 @@
  *
  * Layout. Every "*.png" (any case) directly in the folder is an unlabelled sample; one in a
  * subfolder (one level deep) whose name is a class — its number ("3") or its name compared on
- * letters and digits only, ignoring case ("trouser", "T-shirt_top" for "T-shirt/top") — is
- * labelled with that class; a subfolder with another name gives unlabelled samples. Samples are
+ * letters and digits only, ignoring case ("trouser", "T-shirt_top" for "T-shirt/top"; a name
+ * shared by several classes means the first) — is labelled with that class; a subfolder with another name gives unlabelled samples. Samples are
  * ordered by path (bytewise). Other files are ignored. At most max_images images are loaded,
  * and no more than fit in SS_DATASET_MAX_BYTES at the model's input size (a note in the report
  * says so).
@@ -44,7 +44,7 @@ typedef struct {
   int                 channels;      /* C: 1 or 3, the model's input */
   int                 height;        /* H ≥ 1 */
   int                 width;         /* W ≥ 1 */
-  int                 n_classes;     /* 1..256: the model's classes */
+  int                 n_classes;     /* 1..SS_MAX_CLASSES: the model's classes */
   /* (n_classes) class names (copied, so a temporary array will do), or NULL for "0", "1", … */
   const char * const *class_names;
   /* (C) normalisation the model expects (the data set it was trained on), or NULL for the

@@ -17,7 +17,7 @@ struct _SsDataset
   /* Owned */
   char   *name;
   guint8 *pixels;                                /* (N, C, H, W) */
-  guint8 *labels;                                /* (N) */
+  SsLabel *labels;                               /* (N), each < n_classes */
 
   /* Borrowed */
   const char * const *class_names;               /* (n_classes), static strings */
@@ -30,8 +30,8 @@ struct _SsDataset
   float lut[SS_DATASET_MAX_CHANNELS][256];       /* (C, 256): (byte / 255 - mean) / std */
 };
 
-/* Builds a dataset around pixels (N, C, H, W) and labels (N), taking ownership of both
- * (g_malloc'd). class_names (n_classes) must be static; mean (C) and std (C) are copied.
+/* Builds a dataset around pixels (N, C, H, W) and labels (N), each < n_classes ≤
+ * SS_MAX_CLASSES, taking ownership of both (g_malloc'd). class_names (n_classes) must be static; mean (C) and std (C) are copied.
  * Returns: (transfer full) the dataset, free with ss_dataset_free. */
 SsDataset *ss_dataset_new_take (const char          *name,
                                 int                  c,
@@ -39,7 +39,7 @@ SsDataset *ss_dataset_new_take (const char          *name,
                                 int                  w,
                                 gsize                n,
                                 guint8              *pixels,
-                                guint8              *labels,
+                                SsLabel             *labels,
                                 int                  n_classes,
                                 const char * const  *class_names,
                                 const float         *mean,

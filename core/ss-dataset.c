@@ -217,7 +217,7 @@ ss_dataset_new_take (const char         *name,
                      int                 w,
                      gsize               n,
                      guint8             *pixels,
-                     guint8             *labels,
+                     SsLabel            *labels,
                      int                 n_classes,
                      const char * const *class_names,
                      const float        *mean,
@@ -226,7 +226,7 @@ ss_dataset_new_take (const char         *name,
   SsDataset *ds;
 
   g_assert (c >= 1 && c <= SS_DATASET_MAX_CHANNELS);
-  g_assert (h >= 1 && w >= 1 && n >= 1 && n_classes >= 1);
+  g_assert (h >= 1 && w >= 1 && n >= 1 && n_classes >= 1 && n_classes <= SS_MAX_CLASSES);
   g_assert (pixels != NULL && labels != NULL && class_names != NULL);
 
   ds = g_new0 (SsDataset, 1);
@@ -364,7 +364,7 @@ ss_dataset_get_class_name (const SsDataset *ds,
   return ds->class_names[k];
 }
 
-const guint8 *
+const SsLabel *
 ss_dataset_get_labels (const SsDataset *ds)
 {
   g_return_val_if_fail (ds != NULL, NULL);
@@ -402,7 +402,7 @@ ss_dataset_subset (const SsDataset *ds,
 {
   gsize sample;
   g_autofree guint8 *pixels = NULL;
-  g_autofree guint8 *labels = NULL;
+  g_autofree SsLabel *labels = NULL;
 
   g_return_val_if_fail (ds != NULL, NULL);
   g_return_val_if_fail (idx != NULL, NULL);
@@ -412,7 +412,7 @@ ss_dataset_subset (const SsDataset *ds,
 
   sample = (gsize) ds->c * ds->h * ds->w;
   pixels = g_malloc_n (n, sample);
-  labels = g_malloc (n);
+  labels = g_new (SsLabel, n);
   for (gsize i = 0; i < n; i++)
     {
       memcpy (pixels + i * sample, ds->pixels + idx[i] * sample, sample);
@@ -468,7 +468,7 @@ crop_flip_normalise (const SsDataset *ds,
 void
 ss_dataset_fill_batch (const SsDataset *ds,
                        float           *x,
-                       guint8          *y,
+                       SsLabel         *y,
                        const guint32   *idx,
                        int              b,
                        gboolean         augment,

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "ss-labels.h"
 #include "ss-rng.h"
 
 G_BEGIN_DECLS
@@ -34,7 +35,7 @@ SsDataset  *ss_dataset_load              (const char  *spec,
 /* Loads an IDX image file (magic 0x00000803) and its IDX label file (magic 0x00000801), each
  * gzipped or plain. name selects class names and normalisation: "fashion-mnist" and "mnist" use
  * their published constants; any other name gets classes "0".."9" and the mean and standard
- * deviation of these pixels. Labels must be 0..9.
+ * deviation of these pixels. Labels (bytes in the file) must be 0..9.
  * Returns: (transfer full) a new dataset, free with ss_dataset_free; NULL with error set. */
 SsDataset  *ss_dataset_load_idx          (const char  *images_path,
                                           const char  *labels_path,
@@ -62,8 +63,8 @@ int         ss_dataset_get_n_classes     (const SsDataset *ds);
 /* Returns: (transfer none) a static string, for 0 <= k < n_classes. */
 const char *ss_dataset_get_class_name    (const SsDataset *ds,
                                           int              k);
-/* Returns: (transfer none) labels (N), owned by ds. */
-const guint8 *ss_dataset_get_labels      (const SsDataset *ds);
+/* Returns: (transfer none) labels (N), each < n_classes, owned by ds. */
+const SsLabel *ss_dataset_get_labels     (const SsDataset *ds);
 /* Returns: (transfer none) the raw bytes (C, H, W) of sample i < N, owned by ds. */
 const guint8 *ss_dataset_get_pixels      (const SsDataset *ds,
                                           gsize            i);
@@ -86,7 +87,7 @@ SsDataset  *ss_dataset_subset            (const SsDataset *ds,
  * Normalize. rng may be NULL when augment is FALSE. */
 void        ss_dataset_fill_batch        (const SsDataset *ds,
                                           float           *x,
-                                          guint8          *y,
+                                          SsLabel         *y,
                                           const guint32   *idx,
                                           int              b,
                                           gboolean         augment,

@@ -182,7 +182,8 @@ ss_dataset_load_idx (const char  *images_path,
   g_auto (SsGzReader) ri = { 0 };
   g_auto (SsGzReader) rl = { 0 };
   g_autofree guint8 *pixels = NULL;
-  g_autofree guint8 *labels = NULL;
+  g_autofree guint8 *label_bytes = NULL;
+  g_autofree SsLabel *labels = NULL;
   g_autofree char *after_images = NULL;
   g_autofree char *after_labels = NULL;
   guint32 n, n_labels, rows, cols;
@@ -214,17 +215,22 @@ ss_dataset_load_idx (const char  *images_path,
     return NULL;
 
   after_labels = g_strdup_printf ("the %u labels", n);
-  labels = ss_gz_reader_read_exact (&rl, n, "labels", error);
-  if (labels == NULL || !ss_gz_reader_expect_end (&rl, after_labels, error))
+  label_bytes = ss_gz_reader_read_exact (&rl, n, "labels", error);
+  if (label_bytes == NULL || !ss_gz_reader_expect_end (&rl, after_labels, error))
     return NULL;
+  /* The file's labels are bytes; the data set's are SsLabel (wide enough for ImageNet). */
+  labels = g_new (SsLabel, MAX (n, 1));
   for (gsize i = 0; i < n; i++)
-    if (labels[i] >= IDX_N_CLASSES)
-      {
-        g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                     "%s: label %u of sample %" G_GSIZE_FORMAT " is out of range (must be 0 to %d)",
-                     rl.display, labels[i], i, IDX_N_CLASSES - 1);
-        return NULL;
-      }
+    {
+      if (label_bytes[i] >= IDX_N_CLASSES)
+        {
+          g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
+                       "%s: label %u of sample %" G_GSIZE_FORMAT " is out of range (must be 0 "
+                       "to %d)", rl.display, label_bytes[i], i, IDX_N_CLASSES - 1);
+          return NULL;
+        }
+      labels[i] = label_bytes[i];
+    }
 
   if (g_str_equal (name, "fashion-mnist"))
     {

@@ -25,7 +25,7 @@ ss_labels_parse (const char  *text,
 
   g_return_val_if_fail (text != NULL || len == 0, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  g_return_val_if_fail (n_classes >= 0, NULL);
+  g_return_val_if_fail (n_classes >= 0 && n_classes <= SS_MAX_CLASSES, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len >= 3 && memcmp (p, "\xef\xbb\xbf", 3) == 0)
@@ -58,6 +58,15 @@ ss_labels_parse (const char  *text,
         b--;
       if (b > a)
         g_ptr_array_add (names, g_strndup (a, (gsize) (b - a)));
+      /* Checked as the names come, so a huge file of short lines stops early. */
+      if (names->len > SS_MAX_CLASSES)
+        {
+          g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
+                       "%s names more than %d classes (line %d), the most a model may have; "
+                       "is it a labels file, one class name per line?", name, SS_MAX_CLASSES,
+                       line);
+          return NULL;
+        }
     }
 
   if (names->len == 0)

@@ -13,12 +13,12 @@
 #include "ss-loss.h"
 
 double
-ss_softmax_xent_forward (float        *probs,
-                         const float  *logits,
-                         const guint8 *labels,
-                         int           n,
-                         int           k,
-                         int          *n_correct)
+ss_softmax_xent_forward (float         *probs,
+                         const float   *logits,
+                         const SsLabel *labels,
+                         int            n,
+                         int            k,
+                         int           *n_correct)
 {
   /* probs (N, K); logits (N, K); labels (N) */
   double loss = 0;
@@ -53,12 +53,12 @@ ss_softmax_xent_forward (float        *probs,
 }
 
 void
-ss_softmax_xent_backward (float        *dlogits,
-                          const float  *probs,
-                          const guint8 *labels,
-                          int           n,
-                          int           k,
-                          float         scale)
+ss_softmax_xent_backward (float         *dlogits,
+                          const float   *probs,
+                          const SsLabel *labels,
+                          int            n,
+                          int            k,
+                          float          scale)
 {
   /* dlogits (N, K); probs (N, K); labels (N) */
   g_return_if_fail (dlogits != NULL && probs != NULL && labels != NULL);

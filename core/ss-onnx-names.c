@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ss-arch-resolve.h"
 #include "ss-onnx-private.h"
 #include "ss-onnx.h"
 
@@ -232,21 +233,10 @@ int
 ss_onnx_module_node (const SsArch *arch,
                      const char   *module_path)
 {
-  gsize len;
-
   g_return_val_if_fail (arch != NULL && module_path != NULL, -1);
-  len = strlen (module_path);
+  /* The rule is shared with every place that takes layer names (ss-arch-resolve.h). */
   for (int i = ss_arch_get_n_nodes (arch) - 1; i >= 0; i--)
-    {
-      const char *name = ss_arch_get_node (arch, i)->name, *rest;
-      if (strncmp (name, module_path, len) != 0)
-        continue;
-      rest = name + len;
-      if (rest[0] == '_' && g_ascii_isdigit (rest[1]))
-        for (rest++; g_ascii_isdigit (*rest); rest++)
-          ;
-      if (rest[0] == '\0' || rest[0] == '.')
-        return i;
-    }
+    if (ss_module_path_contains (module_path, ss_arch_get_node (arch, i)->name))
+      return i;
   return -1;
 }

@@ -173,7 +173,7 @@ ss_profile_draw_samples (const SsDataset        *ds,
   gsize in_len = (gsize) ss_dataset_get_channels (ds) * ss_dataset_get_height (ds) *
                  ss_dataset_get_width (ds);
   g_autofree guint32 *order = NULL;
-  g_autofree guint8 *y = NULL;     /* (N) */
+  g_autofree SsLabel *y = NULL;    /* (N) */
   float *x;                        /* (N, C, H, W) */
 
   g_return_val_if_fail (ds != NULL && opt != NULL && rng != NULL, NULL);
@@ -192,7 +192,7 @@ ss_profile_draw_samples (const SsDataset        *ds,
     order[i] = (guint32) i;
   ss_rng_shuffle (rng, order, size);
   x = g_new (float, (gsize) opt->n_samples * in_len);
-  y = g_new (guint8, opt->n_samples);
+  y = g_new (SsLabel, opt->n_samples);
   ss_dataset_fill_batch (ds, x, y, order, opt->n_samples, FALSE, NULL);
   return x;
 }

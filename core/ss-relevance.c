@@ -298,7 +298,7 @@ score_l1 (SsLayerRelevance *lr,
 static gboolean
 score_maps (SsLayerRelevance         *lr,
             const float              *maps,
-            const guint8             *y,
+            const SsLabel            *y,
             int                       n,
             int                       n_classes,
             SsRelevanceCriterion      criterion,
@@ -330,7 +330,7 @@ score_group (GArray                   *layers,
              guint                     last,
              SsNet                    *net,
              const float              *x,
-             const guint8             *y,
+             const SsLabel            *y,
              int                       n,
              int                       n_classes,
              SsRelevanceCriterion      criterion,
@@ -395,7 +395,7 @@ ss_relevance_compute (SsNet                     *net,
   g_autoptr(GArray) layers = NULL;
   g_autofree guint32 *order = NULL;
   g_autofree float *x = NULL;     /* (N, C, H, W) */
-  g_autofree guint8 *y = NULL;    /* (N) */
+  g_autofree SsLabel *y = NULL;   /* (N) */
   gsize size, in_len;
   int n, c, h, w;
   guint first = 0;
@@ -439,7 +439,7 @@ ss_relevance_compute (SsNet                     *net,
   ss_arch_get_input (arch, &c, &h, &w);
   in_len = (gsize) c * h * w;
   x = g_new (float, (gsize) n * in_len);
-  y = g_new (guint8, n);
+  y = g_new (SsLabel, n);
   ss_dataset_fill_batch (ds, x, y, order, n, FALSE, NULL);
 
   /* Groups of consecutive layers whose maps fit the budget together (at least one each). */

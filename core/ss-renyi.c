@@ -252,20 +252,20 @@ filter_mi (const Layer *L,
 }
 
 static gboolean
-check_args (const float  *maps,
-            const guint8 *labels,
-            int           n,
-            int           c,
-            int           h,
-            int           w,
-            int           n_classes,
-            double        alpha,
-            GError      **error)
+check_args (const float   *maps,
+            const SsLabel *labels,
+            int            n,
+            int            c,
+            int            h,
+            int            w,
+            int            n_classes,
+            double         alpha,
+            GError       **error)
 {
   const gsize d = (gsize) MAX (h, 0) * (gsize) MAX (w, 0);
 
-  if (n < 2 || n > MAX_SAMPLES || c < 1 || h < 1 || w < 1 || n_classes < 1 || n_classes > 256
-      || d > G_MAXINT / 2)
+  if (n < 2 || n > MAX_SAMPLES || c < 1 || h < 1 || w < 1 || n_classes < 1 ||
+      n_classes > SS_MAX_CLASSES || d > G_MAXINT / 2)
     {
       g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
                    "Rényi MI needs 2 to %d samples, at least one filter, cell and class (got "
@@ -295,7 +295,7 @@ gboolean
 ss_renyi_mi_layer (double        *scores,
                    double        *sigmas,
                    const float   *maps,
-                   const guint8  *labels,
+                   const SsLabel *labels,
                    int            n,
                    int            c,
                    int            h,

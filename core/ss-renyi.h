@@ -40,6 +40,8 @@
 
 #include <gio/gio.h>
 
+#include "ss-labels.h"
+
 G_BEGIN_DECLS
 
 #define SS_RENYI_ALPHA_DEFAULT 1.01
@@ -55,7 +57,7 @@ G_BEGIN_DECLS
 gboolean ss_renyi_mi_layer (double        *scores,
                             double        *sigmas,
                             const float   *maps,
-                            const guint8  *labels,
+                            const SsLabel *labels,
                             int            n,
                             int            c,
                             int            h,

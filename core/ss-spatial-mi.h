@@ -31,6 +31,8 @@
 
 #include <gio/gio.h>
 
+#include "ss-labels.h"
+
 G_BEGIN_DECLS
 
 #define SS_SPATIAL_MI_BINS_DEFAULT 32
@@ -45,7 +47,7 @@ G_BEGIN_DECLS
  * ±Inf in the maps; G_IO_ERROR_CANCELLED (checked between filters). */
 gboolean ss_spatial_mi_layer (double        *scores,
                               const float   *maps,
-                              const guint8  *labels,
+                              const SsLabel *labels,
                               int            n,
                               int            c,
                               int            h,

@@ -102,7 +102,7 @@ ss_evaluate (SsNet           *net,
   int k = ss_arch_get_n_classes (ss_net_get_arch (net));
   g_autofree float *x = NULL;     /* (B, C, H, W) */
   g_autofree float *probs = NULL; /* (B, K) */
-  g_autofree guint8 *y = NULL;    /* (B) */
+  g_autofree SsLabel *y = NULL;   /* (B) */
   g_autofree guint32 *idx = NULL; /* (B) */
   double total_loss = 0;
   gsize correct = 0;
@@ -113,7 +113,7 @@ ss_evaluate (SsNet           *net,
 
   x = g_new (float, (gsize) batch_size * sample_len (ds));
   probs = g_new (float, (gsize) batch_size * k);
-  y = g_new (guint8, batch_size);
+  y = g_new (SsLabel, batch_size);
   idx = g_new (guint32, batch_size);
   for (gsize start = 0; start < n; start += (gsize) batch_size)
     {
@@ -188,7 +188,7 @@ ss_train_with_hooks (SsNet               *net,
   g_autofree float *x = NULL;        /* (B, C, H, W) */
   g_autofree float *probs = NULL;    /* (B, K) */
   g_autofree float *dlogits = NULL;  /* (B, K) */
-  g_autofree guint8 *y = NULL;       /* (B) */
+  g_autofree SsLabel *y = NULL;      /* (B) */
   g_autofree guint32 *order = NULL;  /* (n) */
   SsRng shuffle_rng, augment_rng, dropout_rng, root;
   gint64 run_start = g_get_monotonic_time ();
@@ -217,7 +217,7 @@ ss_train_with_hooks (SsNet               *net,
   x = g_new (float, (gsize) bs * sample_len (train));
   probs = g_new (float, (gsize) bs * k);
   dlogits = g_new (float, (gsize) bs * k);
-  y = g_new (guint8, bs);
+  y = g_new (SsLabel, bs);
   order = g_new (guint32, n);
   for (gsize i = 0; i < n; i++)
     order[i] = (guint32) i;

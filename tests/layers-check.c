@@ -40,6 +40,7 @@ layers_check_free (Layer *l)
   g_free (l->tmp);
   g_free (l->argmax);
   g_free (l->bytes);
+  g_free (l->labels);
   g_free (l);
 }
 
@@ -177,7 +178,7 @@ dropout_bwd (Layer *l, float **g, const float *dout, int nt)
 static void
 xent_fwd (Layer *l, int nt)
 {
-  l->loss = ss_softmax_xent_forward (l->aux[0], l->t[0], l->bytes, l->spec->n, l->spec->c, NULL);
+  l->loss = ss_softmax_xent_forward (l->aux[0], l->t[0], l->labels, l->spec->n, l->spec->c, NULL);
   l->out[0] = (float) l->loss;
 }
 
@@ -186,7 +187,7 @@ xent_bwd (Layer *l, float **g, const float *dout, int nt)
 {
   const int n = l->spec->n, k = l->spec->c;
   /* The kernel overwrites; scale = dL/dloss / N for the mean. */
-  ss_softmax_xent_backward (l->tmp, l->aux[0], l->bytes, n, k, dout[0] / n);
+  ss_softmax_xent_backward (l->tmp, l->aux[0], l->labels, n, k, dout[0] / n);
   ss_accumulate (g[0], l->tmp, (gsize) n * k);
 }
 
@@ -269,9 +270,9 @@ layers_check_new (const LayerSpec *s, guint64 seed)
       l->out_len = 1;
       l->aux[0] = g_new (float, (gsize) s->n * s->c);
       l->tmp = g_new (float, (gsize) s->n * s->c);
-      l->bytes = g_new (guint8, s->n);
+      l->labels = g_new (SsLabel, s->n);
       for (int i = 0; i < s->n; i++)
-        l->bytes[i] = (guint8) ((i * 7 + 3) % s->c);
+        l->labels[i] = (SsLabel) ((i * 7 + 3) % s->c);
       l->forward = xent_fwd, l->backward = xent_bwd;
       break;
     default:

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "ss-conv.h"
+#include "ss-labels.h"
 #include "ss-pool.h"
 
 G_BEGIN_DECLS
@@ -60,7 +61,8 @@ struct _Layer {
   float      *aux[4];       /* bn: mean, invstd, run_mean, run_var; dropout: mask; xent: probs */
   float      *tmp;          /* xent: dlogits before accumulation (N, K) */
   gint32     *argmax;       /* (N, C, OH, OW) */
-  guint8     *bytes;        /* relu: mask (L); xent: labels (N) */
+  guint8     *bytes;        /* relu: mask (L) */
+  SsLabel    *labels;       /* xent: labels (N) */
 };
 
 /* Returns: (transfer full) (n) uniform in [lo, hi). */

@@ -35,17 +35,17 @@ net_fixture_ref_get (SsSafetensors *ref,
   return t;
 }
 
-static guint8 *
+static SsLabel *
 ref_labels (SsSafetensors *ref,
             const char    *key,
             int            n)
 {
   const SsTensorView *t = net_fixture_ref_get (ref, key);
-  guint8 *out = g_new (guint8, n);
+  SsLabel *out = g_new (SsLabel, n);
   g_assert_cmpint (t->dtype, ==, SS_DTYPE_I64);
   g_assert_cmpuint (t->n_bytes, ==, n * sizeof (gint64));
   for (int i = 0; i < n; i++)
-    out[i] = (guint8) ((const gint64 *) t->data)[i];
+    out[i] = (SsLabel) ((const gint64 *) t->data)[i];
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "ss-labels.h"
 #include "ss-net.h"
 #include "ss-safetensors.h"
 
@@ -32,8 +33,8 @@ typedef struct {
   int            n, k;
   gsize          in_len;     /* C·H·W */
   const float   *x;          /* (N, C, H, W), borrowed from ref */
-  guint8        *labels;     /* (N) */
-  guint8        *cam;        /* (N) */
+  SsLabel       *labels;     /* (N) */
+  SsLabel       *cam;        /* (N) */
   double         lr, momentum, weight_decay;
 } NetFixture;
 

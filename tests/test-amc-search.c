@@ -92,7 +92,7 @@ test_refit (void)
   g_autoptr(SsDataset) calibration = first (train_set, 2000);
   g_autoptr(SsAmcEnv) with = NULL, without = NULL;
   g_autofree float *x = g_new (float, 200 * 784);
-  g_autofree guint8 *y = g_new (guint8, 200);
+  g_autofree SsLabel *y = g_new (SsLabel, 200);
   g_autofree guint32 *idx = g_new (guint32, 200);
   g_autoptr(GError) error = NULL;
   SsAmcOptions opt;
@@ -178,7 +178,7 @@ reference_ame (SsNet           *net,
   const SsArch *arch = ss_net_get_arch (net);
   const int n = (int) ss_dataset_get_size (ds);
   g_autofree float *x = g_new (float, (gsize) n * 784);
-  g_autofree guint8 *y = g_new (guint8, n);
+  g_autofree SsLabel *y = g_new (SsLabel, n);
   g_autofree guint32 *idx = g_new (guint32, n);
   SsAmeOptions opt;
   double total = 0;

@@ -59,7 +59,7 @@ test_folder_layout (void)
   const guint8 gray[1] = { 200 }, rgb[3] = { 255, 0, 0 };
   const float mean[1] = { 0.5f }, std[1] = { 0.25f };
   float x[28 * 28];
-  guint8 y;
+  SsLabel y;
   guint32 idx = 0;
 
   g_test_summary ("Files in the folder are unlabelled, subfolders named by class number or by "

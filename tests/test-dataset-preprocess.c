@@ -201,7 +201,7 @@ test_normalised (void)
   SsPngFolderOptions opt;
   float x[3 * 32 * 32];
   guint32 idx = 0;
-  guint8 y;
+  SsLabel y;
 
   g_test_summary ("ToTensor + Normalize with ImageNet's mean and std: the data set's batch "
                   "equals torchvision's float tensor to 1e-6 (both compute (v / 255 − mean) / "

@@ -414,7 +414,7 @@ test_frozen_unit_stays (void)
 static float *
 train_gradients (SsNet          *net,
                  const float    *x,
-                 const guint8   *y,
+                 const SsLabel  *y,
                  int             b,
                  SsBackwardFlags flags,
                  gboolean       *visited)
@@ -444,7 +444,7 @@ test_backward_skip (void)
   static const char *const convs[] = { "conv1", "conv2", "conv3" };
   g_autoptr(SsDataset) train = ss_test_load_fmnist (TRUE, 32);
   g_autofree float *x = g_new (float, 32 * 784);   /* (B, 1, 28, 28) */
-  g_autofree guint8 *y = g_new (guint8, 32);
+  g_autofree SsLabel *y = g_new (SsLabel, 32);
   g_autofree guint32 *idx = g_new (guint32, 32);
 
   g_test_summary ("With the first k conv units of fmnist-vgg frozen (k = 1..3), the training "

@@ -128,7 +128,7 @@ check_reference (const LayerSpec *s, int nt)
       g_assert_nonnull (v);
       g_assert_cmpint (v->dtype, ==, SS_DTYPE_I64);
       for (int i = 0; i < s->n; i++)
-        l->bytes[i] = (guint8) ((const gint64 *) v->data)[i];
+        l->labels[i] = (SsLabel) ((const gint64 *) v->data)[i];
     }
   for (int k = 0; k < l->n_t; k++)
     memcpy (l->t[k], ref (kase, param_names[k], l->len[k]), sizeof (float) * l->len[k]);

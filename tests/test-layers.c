@@ -374,7 +374,7 @@ static void
 test_xent_stable (void)
 {
   const float logits[2 * 3] = { 1000.f, 1001.f, 1001.f, -1000.f, -1000.f, -1003.f };
-  const guint8 labels[2] = { 2, 0 };
+  const SsLabel labels[2] = { 2, 0 };
   float probs[6];
   int correct = -1;
   double loss, want;

@@ -101,7 +101,7 @@ test_lean_backward (gconstpointer data)
   int k = ss_arch_get_n_classes (ss_net_get_arch (net));
   g_autofree float *probs = g_new (float, n * k);
   g_autofree float *dlogits = g_new (float, n * k);
-  g_autofree guint8 *y = g_new (guint8, n);
+  g_autofree SsLabel *y = g_new (SsLabel, n);
   g_autofree float *kept = NULL;
   const float *logits;
   const float *grads;
@@ -111,7 +111,7 @@ test_lean_backward (gconstpointer data)
   g_test_summary ("A training backward with shared gradient buffers gives bit-identical weight "
                   "gradients to one that keeps every layer's gradient.");
   for (int i = 0; i < n; i++)
-    y[i] = (guint8) (i % k);
+    y[i] = (SsLabel) (i % k);
   ss_rng_seed (&rng, 3);
   logits = ss_net_forward (net, x, n, SS_MODE_TRAIN, &rng);
   ss_softmax_xent_forward (probs, logits, y, n, k, NULL);

@@ -298,7 +298,7 @@ write_engine_model (const char *dir)
   g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   g_autofree float *x = NULL, *probs = NULL, *dlogits = NULL, *eval = NULL;
-  g_autofree guint8 *labels = NULL;
+  g_autofree SsLabel *labels = NULL;
   const int n_train = 8, n_rec = 4;
   int c, h, wd, k;
   gint64 shape[4];
@@ -318,14 +318,14 @@ write_engine_model (const char *dir)
   x = g_new (float, n_train * c * h * wd);
   probs = g_new (float, n_train * k);
   dlogits = g_new (float, n_train * k);
-  labels = g_new (guint8, n_train);
+  labels = g_new (SsLabel, n_train);
   ss_rng_seed (&rng, 4242);
   for (int step = 0; step < ENGINE_STEPS; step++)
     {
       const float *logits;
       ss_test_fill_uniform (x, (gsize) n_train * c * h * wd, -2.f, 2.f, 100 + step);
       for (int i = 0; i < n_train; i++)
-        labels[i] = (guint8) ss_rng_below (&rng, (guint32) k);
+        labels[i] = (SsLabel) ss_rng_below (&rng, (guint32) k);
       logits = ss_net_forward (net, x, n_train, SS_MODE_TRAIN, NULL);
       ss_softmax_xent_forward (probs, logits, labels, n_train, k, NULL);
       ss_softmax_xent_backward (dlogits, probs, labels, n_train, k, 1.f / n_train);

@@ -22,7 +22,7 @@ profile_samples (const SsDataset *ds,
 {
   gsize size = ss_dataset_get_size (ds);
   g_autofree guint32 *order = g_new (guint32, size);
-  g_autofree guint8 *y = g_new (guint8, n);
+  g_autofree SsLabel *y = g_new (SsLabel, n);
   float *x = g_new (float, (gsize) n * 784);
   SsRng rng;
 

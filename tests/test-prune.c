@@ -354,7 +354,7 @@ test_trains (void)
   enum { N = 16, K = 10 };
   g_autofree float *x = g_new (float, N * 28 * 28);
   float probs[N * K], dlogits[N * K];
-  guint8 labels[N];
+  SsLabel labels[N];
   double first = 0, last = 0;
 
   g_test_summary ("A pruned network trains: a few SGD steps on one batch lower its loss.");
@@ -362,7 +362,7 @@ test_trains (void)
   g_assert_no_error (error);
   ss_test_fill_uniform (x, N * 28 * 28, -1.f, 1.f, 4);
   for (int i = 0; i < N; i++)
-    labels[i] = (guint8) (i % K);
+    labels[i] = (SsLabel) (i % K);
   sgd = ss_sgd_new (pruned, 0.9, 0, FALSE);
   for (int step = 0; step < 8; step++)
     {

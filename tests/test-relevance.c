@@ -51,7 +51,7 @@ test_spatial_hand (void)
     0, 1, 0, 1,   0.5f, 0.5f, 0.5f, 0.2f,
     0, 1, 0, 1,   0.2f, 0.5f, 0.2f, 0.5f,
   };
-  const guint8 labels[4] = { 0, 0, 1, 1 };
+  const SsLabel labels[4] = { 0, 0, 1, 1 };
   double scores[2];
   g_autoptr(GError) error = NULL;
 
@@ -69,7 +69,7 @@ test_spatial_hand (void)
 static double
 pooled_entropy (SsMiHistogram *hist,
                 const float   *xq,
-                const guint8  *labels,
+                const SsLabel *labels,
                 int            n,
                 int            c,
                 int            h,
@@ -102,15 +102,15 @@ pooled_entropy (SsMiHistogram *hist,
  * 0 … bins − 1 with both ends present, so x' = v/(B − 1) and ⌊x'·B⌋ = v exactly in float and
  * double alike. */
 static void
-spatial_by_mi_histograms (double       *want,
-                          const float  *maps,
-                          const guint8 *labels,
-                          int           n,
-                          int           c,
-                          int           h,
-                          int           w,
-                          int           k,
-                          int           bins)
+spatial_by_mi_histograms (double        *want,
+                          const float   *maps,
+                          const SsLabel *labels,
+                          int            n,
+                          int            c,
+                          int            h,
+                          int            w,
+                          int            k,
+                          int            bins)
 {
   const gsize len = (gsize) n * c * h * w;
   g_autofree float *xq = g_new (float, len);
@@ -160,7 +160,7 @@ test_spatial_cross_check (gconstpointer data)
   const SpatialCase *sc = data;
   const gsize len = (gsize) sc->n * sc->c * sc->h * sc->w;
   g_autofree float *maps = g_new (float, len);
-  g_autofree guint8 *labels = g_new (guint8, sc->n);
+  g_autofree SsLabel *labels = g_new (SsLabel, sc->n);
   g_autofree double *got = g_new (double, sc->c);
   g_autofree double *got3 = g_new (double, sc->c);
   g_autofree double *want = g_new (double, sc->c);
@@ -175,7 +175,7 @@ test_spatial_cross_check (gconstpointer data)
   maps[0] = 0;
   maps[len - 1] = (float) (sc->bins - 1);
   for (int s = 0; s < sc->n; s++)
-    labels[s] = (guint8) ss_rng_below (&rng, (guint32) (sc->k == 4 ? 3 : sc->k));
+    labels[s] = (SsLabel) ss_rng_below (&rng, (guint32) (sc->k == 4 ? 3 : sc->k));
 
   g_assert_true (ss_spatial_mi_layer (got, maps, labels, sc->n, sc->c, sc->h, sc->w, sc->k,
                                       sc->bins, 1, NULL, &error));
@@ -198,11 +198,11 @@ test_spatial_cross_check (gconstpointer data)
  * only moves (a class coded by position alone is invisible to it, short of the borders); the
  * Rényi kernel compares maps cell by cell and sees both. */
 static void
-fill_ranking_maps (float  *maps,
-                   guint8 *labels,
-                   int     n,
-                   int     s,
-                   int     k)
+fill_ranking_maps (float   *maps,
+                   SsLabel *labels,
+                   int      n,
+                   int      s,
+                   int      k)
 {
   SsRng rng;
 
@@ -213,7 +213,7 @@ fill_ranking_maps (float  *maps,
       const int cls = i % k;
       const double cy = 2.5 + cls * (s - 5.0) / (k - 1), cx = s / 2.0;
       const double width2 = 2.0 * pow (4.0, cls);   /* 2σ² = 2, 8, 32, … */
-      labels[i] = (guint8) cls;
+      labels[i] = (SsLabel) cls;
       for (int y = 0; y < s; y++)
         for (int x = 0; x < s; x++)
           {
@@ -230,7 +230,7 @@ test_spatial_ranking (void)
 {
   const int n = 60, s = 12, k = 3;
   g_autofree float *maps = g_new (float, (gsize) n * 3 * s * s);
-  guint8 labels[60];
+  SsLabel labels[60];
   double scores[3];
   g_autoptr(GError) error = NULL;
 
@@ -250,7 +250,7 @@ static void
 test_spatial_errors (void)
 {
   float maps[2 * 1 * 3 * 3] = { 0 };
-  const guint8 labels[2] = { 0, 1 }, bad_labels[2] = { 0, 5 };
+  const SsLabel labels[2] = { 0, 1 }, bad_labels[2] = { 0, 5 };
   double scores[1];
 
   g_test_summary ("NaN or Inf maps, 1×1 maps, bad bins and labels are clear errors.");
@@ -313,7 +313,7 @@ test_renyi_reference (void)
   g_autoptr(SsSafetensors) ref = ss_safetensors_load (path, &error);
   const SsTensorView *maps, *labels_v, *sigma_v;
   int n, c, h, w;
-  g_autofree guint8 *labels = NULL;
+  g_autofree SsLabel *labels = NULL;
   g_autofree double *got = NULL, *sigmas = NULL;
 
   g_test_summary ("Rényi MI (α = 1.01 and 2) and the median-rule σ equal numpy's literal "
@@ -329,9 +329,9 @@ test_renyi_reference (void)
   c = (int) maps->shape[1];
   h = (int) maps->shape[2];
   w = (int) maps->shape[3];
-  labels = g_new (guint8, n);
+  labels = g_new (SsLabel, n);
   for (int s = 0; s < n; s++)
-    labels[s] = (guint8) ((const gint64 *) labels_v->data)[s];
+    labels[s] = (SsLabel) ((const gint64 *) labels_v->data)[s];
   got = g_new (double, c);
   sigmas = g_new (double, c);
 
@@ -381,7 +381,7 @@ test_renyi_ranking (void)
 {
   const int n = 60, s = 12, k = 3;
   g_autofree float *maps = g_new (float, (gsize) n * 3 * s * s);
-  guint8 labels[60];
+  SsLabel labels[60];
   double scores[3], sigmas[3];
   g_autoptr(GError) error = NULL;
 
@@ -405,7 +405,7 @@ static void
 test_renyi_errors (void)
 {
   float maps[3 * 2 * 2] = { 0 };
-  const guint8 labels[3] = { 0, 1, 1 };
+  const SsLabel labels[3] = { 0, 1, 1 };
   double scores[1];
 
   g_test_summary ("Rényi MI refuses NaN maps, fewer than 2 samples and a bad α.");

@@ -7,12 +7,14 @@
  * style), a short live training on the Experiments page, the information plane with its
  * trajectories, and the History page comparing two runs. Each is saved as a PNG into
  * SS_SCREENSHOT_DIR (the build's tests/screenshots) and checked: a PNG of the window's size,
- * not blank, and small enough to commit. */
+ * not blank, small enough to commit, and without the blank strip of a job bar with nothing to
+ * say. */
 
 #include <glib/gstdio.h>
 
 #include "ss-experiments-view.h"
 #include "ss-heatmap-panel.h"
+#include "ss-job-bar.h"
 #include "ss-layers-view.h"
 #include "ss-runs-view.h"
 #include "ss-shipped.h"
@@ -47,6 +49,24 @@ experiments (void)
   return SS_EXPERIMENTS_VIEW (ss_window_get_page (window, "experiments"));
 }
 
+/* Fails when a shown job bar under root whose job has nothing to say (idle or done) takes
+ * space: it would be a blank strip across the screenshot. */
+static void
+assert_idle_bars_collapsed (GtkWidget *root)
+{
+  if (SS_IS_JOB_BAR (root) && gtk_widget_get_mapped (root))
+    {
+      SsJob *job = ss_job_bar_get_job (SS_JOB_BAR (root));
+      SsJobState state = job != NULL ? ss_job_get_state (job) : SS_JOB_IDLE;
+
+      if (state == SS_JOB_IDLE || state == SS_JOB_DONE)
+        g_assert_cmpint (gtk_widget_get_height (root), ==, 0);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_idle_bars_collapsed (child);
+}
+
 /* Saves the window as shot_dir/name after it has drawn, then checks the file. */
 static void
 shoot (const char *name)
@@ -58,6 +78,7 @@ shoot (const char *name)
   double variance;
 
   ui_test_spin (0.8);
+  assert_idle_bars_collapsed (GTK_WIDGET (window));
   g_assert_true (ss_window_save_screenshot (window, path, &error));
   g_assert_no_error (error);
   texture = gdk_texture_new_from_filename (path, &error);

@@ -594,6 +594,7 @@ ss_experiment_page_init (SsExperimentPage *self)
 {
   /* Before the template's properties are set: job-title names the job. */
   self->job = ss_job_new (_("Experiment"));
+  ss_job_set_background (self->job, TRUE);
   gtk_widget_init_template (GTK_WIDGET (self));
   ss_job_bar_set_job (self->job_bar, self->job);
   ss_experiment_page_save_init (self);

@@ -34,7 +34,7 @@ typedef struct {
   guint32         first;
   int             n, c, h, w, k;
   float          *inputs;     /* (N, C, H, W), denormalised to [0, 1] */
-  guint8         *labels;     /* (N) */
+  SsLabel        *labels;     /* (N) */
   guint8         *labelled;   /* (N) */
   float          *probs;      /* (N, K) softmax of the logits */
 } Maps;
@@ -159,7 +159,7 @@ maps_worker (SsJobTask    *task,
   for (int i = 0; i < r->n; i++)
     idx[i] = r->first + i;
   x = g_new (float, len * r->n);
-  m->labels = g_new (guint8, r->n);
+  m->labels = g_new (SsLabel, r->n);
   m->labelled = g_new (guint8, r->n);
   ss_dataset_fill_batch (ds, x, m->labels, idx, r->n, FALSE, NULL);
   for (int i = 0; i < r->n; i++)

@@ -25,6 +25,7 @@ struct _SsJob
 
   SsJobState    state;
   double        fraction;
+  gboolean      background;
 };
 
 /* One run: lives as the GTask's task data. */
@@ -201,31 +202,6 @@ ss_job_task_post (SsJobTask      *task,
   g_idle_add_full (G_PRIORITY_DEFAULT, post_idle, post, post_free);
 }
 
-/* Workers run at a lower priority than the main thread, so that the window gets a core as soon
- * as it has work even while a training run keeps every core busy (its OpenMP team inherits the
- * worker thread's nice value). On Linux the nice value is the thread's own, and an
- * unprivileged thread cannot raise it again: the task pool's threads stay lowered, which suits
- * them, as they only ever run background work (these jobs and GIO's asynchronous I/O). */
-#define WORKER_NICE 5
-
-static void
-lower_thread_priority (void)
-{
-#ifdef __linux__
-  static GPrivate lowered;
-  id_t tid = (id_t) syscall (SYS_gettid);
-  int nice;
-
-  if (g_private_get (&lowered) != NULL)
-    return;
-  g_private_set (&lowered, GINT_TO_POINTER (1));
-  errno = 0;
-  nice = getpriority (PRIO_PROCESS, tid);
-  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice + WORKER_NICE, 19)) != 0)
-    g_debug ("could not lower a worker thread's priority: %s", g_strerror (errno));
-#endif
-}
-
 static void
 job_thread (GTask        *task,
             gpointer      source,
@@ -236,7 +212,6 @@ job_thread (GTask        *task,
   GError *error = NULL;
   gpointer result;
 
-  lower_thread_priority ();
   result = t->worker (t, t->input, cancellable, &error);
   if (t->input_free != NULL)
     g_clear_pointer (&t->input, t->input_free);
@@ -284,6 +259,34 @@ job_finished (GObject      *source,
     t->result_free (result);
 }
 
+/* A background job's thread: below the main thread's and the other workers' priority, so that
+ * the window and a quick job (a page of heatmaps) get a core as soon as they have work while a
+ * training run keeps every core busy. Its OpenMP team, started from this thread, inherits the
+ * nice value. A thread of its own, since on Linux an unprivileged thread cannot raise its
+ * priority again: a lowered pool thread would slow whatever ran on it next. */
+#define BACKGROUND_NICE 10
+
+static gpointer
+background_thread (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+
+#ifdef __linux__
+  {
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int nice;
+
+    errno = 0;
+    nice = getpriority (PRIO_PROCESS, tid);
+    if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice + BACKGROUND_NICE, 19)) != 0)
+      g_debug ("could not lower a background job's priority: %s", g_strerror (errno));
+  }
+#endif
+  job_thread (task, g_task_get_source_object (task), g_task_get_task_data (task),
+              g_task_get_cancellable (task));
+  return NULL;
+}
+
 void
 ss_job_start (SsJob          *job,
               SsJobWorker     worker,
@@ -320,6 +323,17 @@ ss_job_start (SsJob          *job,
   g_task_set_name (task, job->title);
   g_task_set_task_data (task, t, job_task_free);
   set_state (job, SS_JOB_RUNNING, -1, NULL);
+  if (job->background)
+    {
+      GThread *thread = g_thread_try_new ("ss-background", background_thread,
+                                          g_object_ref (task), NULL);
+      if (thread != NULL)
+        {
+          g_thread_unref (thread);
+          return;
+        }
+      g_object_unref (task);   /* the thread's reference; the pool runs it instead */
+    }
   g_task_run_in_thread (task, job_thread);
 }
 
@@ -405,6 +419,14 @@ ss_job_is_running (SsJob *job)
 {
   g_return_val_if_fail (SS_IS_JOB (job), FALSE);
   return job->state == SS_JOB_RUNNING;
+}
+
+void
+ss_job_set_background (SsJob    *job,
+                       gboolean  background)
+{
+  g_return_if_fail (SS_IS_JOB (job));
+  job->background = background;
 }
 
 SsJob *

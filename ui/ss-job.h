@@ -40,6 +40,9 @@ typedef void     (*SsJobDone)   (GObject      *target,
                                  gpointer      result);
 
 SsJob       *ss_job_new            (const char *title);
+/* A background job (a training run, a pruning search: long, and nobody waits on it) runs on a
+ * thread of its own at a lower priority than the window and the other jobs. Default FALSE. */
+void         ss_job_set_background (SsJob *job, gboolean background);
 
 /* Starts worker on input (transfer full, freed with input_free after the worker returns),
  * cancelling any run in progress. done is called with target (held weakly: no call once it

@@ -318,5 +318,6 @@ ss_relevance_panel_init (SsRelevancePanel *self)
 {
   self->samples = SS_RELEVANCE_SAMPLES_DEFAULT;
   self->job = ss_job_new (_("Filter relevance"));
+  ss_job_set_background (self->job, TRUE);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

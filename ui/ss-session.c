@@ -72,7 +72,18 @@ update_fits (SsSession *self)
   g_clear_pointer (&self->fit_message, g_free);
   if (self->model == NULL || self->data == NULL)
     self->fit_message = g_strdup (_("Open a model and a data set"));
-  else if (!ss_check_data_fits (self->model->net, self->data->test, &error))
+  else if (!ss_check_data_fits (self->model->net, self->data->test, &error) &&
+           self->model->dataset == NULL && !self->model->random &&
+           !g_str_has_prefix (self->data->spec, "png:"))
+    /* An imported model (ONNX) names no data set, and the built-in ones rarely fit it (an
+     * ImageNet model takes 3×224×224 images of 1000 classes): say what to do, not only what is
+     * wrong. */
+    self->fit_message = g_strdup_printf (_("%s. The model does not say which data set it was "
+                                           "made for: open a folder of images for it with "
+                                           "Data ▸ Folder of PNG Images (in subfolders named by "
+                                           "class number to have them labelled)"),
+                                         error->message);
+  else if (error != NULL)
     self->fit_message = g_strdup (error->message);
   else
     fits = TRUE;
@@ -91,8 +102,26 @@ clear_profiles (SsSession *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RANDOM_PROFILE]);
 }
 
+/* Whether the data, a PNG folder, was converted for another input or class count than the
+ * model's (it is made for the model open when it loads). */
+static gboolean
+png_for_other_model (SsSession *self)
+{
+  const SsArch *arch = ss_net_get_arch (self->model->net);
+  const SsDataset *ds = self->data->test;
+  int c, h, w;
+
+  if (!g_str_has_prefix (self->data->spec, "png:"))
+    return FALSE;
+  ss_arch_get_input (arch, &c, &h, &w);
+  return c != ss_dataset_get_channels (ds) || h != ss_dataset_get_height (ds) ||
+         w != ss_dataset_get_width (ds) ||
+         ss_arch_get_n_classes (arch) != ss_dataset_get_n_classes (ds);
+}
+
 /* After the model or the data changed: a built-in model is rebuilt for data of another shape,
- * a model file opens the data set it was trained on when the current one does not fit it. */
+ * a PNG folder is converted again for another model, a model file opens the data set it was
+ * trained on when the current one does not fit it. */
 static void
 model_or_data_changed (SsSession *self)
 {
@@ -105,6 +134,8 @@ model_or_data_changed (SsSession *self)
     }
   if (is_builtin (self->model->spec) && !ss_job_is_running (self->model_job))
     open_model_shaped (self, self->model->spec);
+  else if (png_for_other_model (self) && !ss_job_is_running (self->data_job))
+    open_data (self, self->data->spec, self->data->invert);
   else if (self->model->dataset != NULL && !ss_job_is_running (self->data_job) &&
            !g_str_equal (self->model->dataset, self->data->spec))
     open_data (self, self->model->dataset, FALSE);
@@ -283,6 +314,7 @@ open_data_worker (SsJobTask    *task,
   d->spec = g_strdup (in->spec);
   d->title = data_title (in->spec, ds, report);
   d->report = g_steal_pointer (&report);
+  d->invert = in->invert;
   return d;
 }
 

@@ -32,6 +32,7 @@ typedef struct {
   char              *spec;     /* "fashion-mnist", "mnist:DIR", "cifar10:DIR" or "png:DIR" */
   char              *title;    /* "Fashion-MNIST test set" */
   SsPngFolderReport *report;   /* PNG folders: files, labels, problems; else NULL */
+  gboolean           invert;   /* PNG folders: opened with inverted values */
   SsDataset         *train;    /* the training split once ss_session_data_get_train loaded it */
 } SsSessionData;
 

@@ -30,6 +30,44 @@ on_model_file_response (GtkNativeDialog *chooser,
   g_object_unref (self);
 }
 
+/* A filter named name for the files ending in the NULL-terminated suffixes (any case: torch
+ * users write "MODEL.ONNX" too). Transfer full. */
+static GtkFileFilter *
+suffix_filter (const char *name,
+               ...)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  const char *suffix;
+  va_list args;
+
+  gtk_file_filter_set_name (filter, name);
+  va_start (args, name);
+  while ((suffix = va_arg (args, const char *)) != NULL)
+    gtk_file_filter_add_suffix (filter, suffix);
+  va_end (args);
+  return filter;
+}
+
+GListModel *
+ss_window_new_model_filters (void)
+{
+  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) supported = NULL, onnx = NULL, models = NULL, all = NULL;
+
+  /* Every kind ss_model_open reads, first, so that the dialog starts on it. */
+  supported = suffix_filter (_("All supported models"), "safetensors", "onnx", "json", NULL);
+  onnx = suffix_filter (_("ONNX models (from PyTorch)"), "onnx", NULL);
+  models = suffix_filter (_("Models and architectures"), "safetensors", "json", NULL);
+  all = gtk_file_filter_new ();
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  g_list_store_append (filters, supported);
+  g_list_store_append (filters, onnx);
+  g_list_store_append (filters, models);
+  g_list_store_append (filters, all);
+  return G_LIST_MODEL (filters);
+}
+
 static void
 open_model (GSimpleAction *action,
             GVariant      *param,
@@ -39,16 +77,15 @@ open_model (GSimpleAction *action,
   GtkFileChooserNative *chooser =
     gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  g_autoptr(GListModel) filters = ss_window_new_model_filters ();
 
-  gtk_file_filter_set_name (models, _("Models and architectures"));
-  gtk_file_filter_add_pattern (models, "*.safetensors");
-  gtk_file_filter_add_pattern (models, "*.json");
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), models);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  for (guint i = 0; i < g_list_model_get_n_items (filters); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (filters, i);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      if (i == 0)
+        gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
   g_signal_connect (chooser, "response", G_CALLBACK (on_model_file_response),
                     g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

@@ -28,5 +28,9 @@ void        ss_window_toast         (SsWindow *self, const char *message);
 gboolean    ss_window_save_screenshot (SsWindow *self, const char *path, GError **error);
 /* The last toast's text (tests), or NULL. */
 const char *ss_window_get_last_toast (SsWindow *self);
+/* The Open Model dialog's file filters (GtkFileFilter), the first for every file
+ * ss_model_open reads: model files (.safetensors), ONNX exports (.onnx), architectures
+ * (.json). Transfer full. */
+GListModel *ss_window_new_model_filters (void);
 
 G_END_DECLS
