@@ -56,23 +56,24 @@ ss_png_folder_report_free (SsPngFolderReport *report)
 }
 
 /* SsDataset borrows its class names for ever: the same list of names always gives the same
- * array of interned strings, made once and kept for the life of the program. */
+ * array of strings, made once and kept, with its strings, for the life of the program in a
+ * table that stays reachable. (Not GLib's interned strings: interning ImageNet's or 65536
+ * names grows GLib's quark arrays, whose old copies GLib drops without freeing.) */
 static const char * const *
 intern_class_names (const char * const *names,
                     int                  k)
 {
   static GMutex lock;
-  static GHashTable *table;
+  static GHashTable *table;   /* key → (k + 1) owned strings, NULL-terminated */
   g_autoptr(GString) key = g_string_new (NULL);
-  const char **array;
+  char **array;
 
+  /* Each name with its length first, so that no two lists share a key whatever they hold. */
   for (int i = 0; i < k; i++)
     {
-      if (names != NULL)
-        g_string_append (key, names[i]);
-      else
-        g_string_append_printf (key, "%d", i);
-      g_string_append_c (key, '\x1f');
+      g_autofree char *number = names == NULL ? g_strdup_printf ("%d", i) : NULL;
+      const char *name = names != NULL ? names[i] : number;
+      g_string_append_printf (key, "%" G_GSIZE_FORMAT ":%s", strlen (name), name);
     }
   g_mutex_lock (&lock);
   if (table == NULL)
@@ -80,20 +81,13 @@ intern_class_names (const char * const *names,
   array = g_hash_table_lookup (table, key->str);
   if (array == NULL)
     {
-      g_auto(GStrv) parts = g_strsplit (key->str, "\x1f", k);
-
-      array = g_new0 (const char *, k + 1);
+      array = g_new0 (char *, k + 1);
       for (int i = 0; i < k; i++)
-        {
-          char *end = strchr (parts[i], '\x1f');
-          if (end != NULL)
-            *end = '\0';
-          array[i] = g_intern_string (parts[i]);
-        }
-      g_hash_table_insert (table, (gpointer) g_intern_string (key->str), array);
+        array[i] = names != NULL ? g_strdup (names[i]) : g_strdup_printf ("%d", i);
+      g_hash_table_insert (table, g_strdup (key->str), array);
     }
   g_mutex_unlock (&lock);
-  return array;
+  return (const char * const *) array;
 }
 
 /* A name reduced to its letters and digits, lower case: "T-shirt/top" → "tshirttop". */

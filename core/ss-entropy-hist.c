@@ -98,8 +98,8 @@ ss_ame_quantize (guint16     *q,
   gsize done = 0;
 
   /* min and max are exact in any order (±0 compare equal, and either may come out).  Several
-   * vectors of lanes, so each comparison does not wait for the one before (a single vector
-   * made this pass a third of the quantisation). */
+   * vectors of lanes, so each comparison does not wait for the one before it (with one vector
+   * the pass ran at the comparisons' latency, not at the speed of memory). */
   for (int k = 0; k < MINMAX_LANES; k++)
     mn[k] = INFINITY, mx[k] = -INFINITY;
   for (; done + MINMAX_LANES <= n; done += MINMAX_LANES)
@@ -404,8 +404,8 @@ dense_sparse (SsAmeWork   *wk,
       table[list[i]] = 0;
   for (gsize i = 0; i < n_listed; i++)
     table[list[i]]++;
-  /* The first visit of a duplicated key takes its count and zeroes it, so the table is left as
-   * it was found. */
+  /* The first visit of a duplicated key takes its count and zeroes it, so every entry used here
+   * is zero again (a table known to be zero stays so). */
   for (gsize i = 0; i < n_listed; i++)
     {
       const guint32 c = table[list[i]] + 1;

@@ -5,7 +5,6 @@
  * the net, and hands each layer's maps to ss-spatial-mi.c or ss-renyi.c (or sums the weights for
  * L1).  Legend: N samples, (C, H, W) the input, (c, h, w) a scored node's output. */
 
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -103,9 +102,10 @@ ss_relevance_map_node (const SsArch *arch,
 #define LANES 32
 
 /* Min and max of x (len), and whether any value may be NaN or ±Inf (the NaN flag is set, or
- * the min or the max is ±Inf, as it also is for len 0).  32 independent lanes of elementwise a < b ? a : b (exactly
- * minps, which a min reduction honouring NaN would not vectorise to): four vectors of eight, so
- * the comparisons do not wait on one another and the scan runs at the speed of memory. */
+ * the min or the max is ±Inf, as it also is for len 0).  32 independent lanes of elementwise
+ * a < b ? a : b (exactly minps, which a min reduction honouring NaN would not vectorise to):
+ * several vectors, so the comparisons do not wait on one another and the scan runs at the speed
+ * of memory.  (Counting the bad values with fabsf, as before, kept it scalar.) */
 static gboolean
 scan_range (const float *x,
             gsize        len,

@@ -376,7 +376,7 @@ ss_spatial_mi_layer (double        *scores,
   g_autofree guint8 *codes = NULL;     /* per thread: (H, W) */
   float lo, hi;
   gsize per_thread;
-  int nt;
+  int nt, next_filter = 0;
   Layer L;
 
   g_return_val_if_fail (scores != NULL && maps != NULL && labels != NULL, FALSE);
@@ -417,9 +417,9 @@ ss_spatial_mi_layer (double        *scores,
   for (int k = 0; k < n_classes; k++)
     start[k + 1] = start[k] + (int) n_c[k];
   {
-    g_autofree int *next = g_memdup2 (start, (gsize) n_classes * sizeof (int));
+    g_autofree int *slot = g_memdup2 (start, (gsize) n_classes * sizeof (int));
     for (int s = 0; s < n; s++)
-      order[next[labels[s]]++] = s;
+      order[slot[labels[s]]++] = s;
   }
   L.xlogx = xlogx_table ();
   L.p = p;
@@ -439,9 +439,13 @@ ss_spatial_mi_layer (double        *scores,
       guint32 *cls = counts + per_thread * t;
       guint32 *all = cls + (gsize) 2 * bins * bins;
       guint8 *q = codes + L.hw * t;
+      int f;
 
-      /* Filters interleaved over the threads; each writes only its own scores. */
-      for (int f = t; f < c; f += nt)
+      /* Filters taken one at a time from a shared counter, so a thread the system schedules
+       * late scores fewer of them rather than holding the others up (a layer takes a few
+       * milliseconds, about a time slice).  Each writes only its own scores, which do not
+       * depend on the thread. */
+      while ((f = g_atomic_int_add (&next_filter, 1)) < c)
         {
           if (g_cancellable_is_cancelled (cancellable))
             {
