@@ -210,6 +210,7 @@ char **
 cli_resolve_layers (const SsArch *arch,
                     const char   *list,
                     const char   *option,
+                    const char   *what,
                     gboolean      convs_only,
                     GError      **error)
 {
@@ -219,21 +220,22 @@ cli_resolve_layers (const SsArch *arch,
   for (int i = 0; parts[i] != NULL; i++)
     {
       const char *name = g_strstrip (parts[i]);
-      int index;
+      const int index = ss_arch_resolve_layer (arch, name, NULL);
 
-      if (convs_only)
-        {
-          /* The conv check that follows lists the conv layers, a better hint than close
-           * names of any kind: only a name or path that gives a conv is replaced. */
-          index = ss_arch_resolve_layer (arch, name, NULL);
-          if (index >= 0 && ss_arch_get_node (arch, index)->op == SS_OP_CONV)
-            name = ss_arch_get_node (arch, index)->name;
-        }
-      else if ((index = ss_arch_resolve_layer (arch, name, error)) >= 0)
+      /* With convs_only, the conv check that follows lists the conv layers, a better hint than
+       * close names of any kind: only a name or path that gives a conv is replaced. */
+      if (index >= 0 && (!convs_only || ss_arch_get_node (arch, index)->op == SS_OP_CONV))
         name = ss_arch_get_node (arch, index)->name;
-      else
+      else if (index < 0 && !convs_only)
         {
-          g_prefix_error (error, "%s: ", option);
+          g_autofree char *close = ss_arch_suggest_layers (arch, name);
+          if (close != NULL)
+            g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                         "%s: “%s” is not %s, nor a module path; did you mean %s?", option, name,
+                         what, close);
+          else
+            g_set_error (error, SS_ERROR, SS_ERROR_ARGUMENT,
+                         "%s: “%s” is not %s, nor a module path", option, name, what);
           return NULL;
         }
       g_strv_builder_add (out, name);

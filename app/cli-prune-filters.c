@@ -273,7 +273,7 @@ run (CliOptions *opts,
     return cli_fail (error);
   /* Module paths that give a conv become its name; other names reach the checks below. */
   units = a->layers != NULL ? cli_resolve_layers (ss_net_get_arch (net), a->layers, "--layers",
-                                                  TRUE, NULL)
+                                                  "a conv layer", TRUE, NULL)
                             : ss_relevance_prune_default_units (ss_net_get_arch (net));
   n_units = (int) g_strv_length (units);
   rep.units = units;

@@ -211,7 +211,8 @@ run (CliOptions       *opts,
     {
       /* Module paths of imported models become their conv's name; ss_relevance_compute
        * refuses the rest with the list of conv layers. */
-      names = cli_resolve_layers (ss_net_get_arch (net), layers, "--layers", TRUE, &error);
+      names = cli_resolve_layers (ss_net_get_arch (net), layers, "--layers", "a conv layer",
+                                  TRUE, &error);
       if (names == NULL)
         return cli_fail (error);
       opt.layers = (const char *const *) names;

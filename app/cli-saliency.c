@@ -179,7 +179,9 @@ cli_saliency (CliOptions *opts,
     return cli_fail (error);
   /* Before the maps are computed, so that a typo fails at once. */
   if (layers_text != NULL &&
-      (layer_names = cli_resolve_layers (ss_net_get_arch (net), layers_text, "--layers", FALSE,
+      (layer_names = cli_resolve_layers (ss_net_get_arch (net), layers_text, "--layers",
+                                         "a saliency layer of this model (conv, ReLU, pooling "
+                                         "or block outputs; see supersign-cli info)", FALSE,
                                          &error)) == NULL)
     return cli_fail (error);
   if ((samples = parse_indices (samples_text ? samples_text : "0,1,2,3",

@@ -177,13 +177,14 @@ void       cli_note_model      (const SsNet *net);
 SsNet     *cli_open_model    (const CliOptions *opts, const SsDataset *ds, GHashTable **metadata,
                               GError **error);
 /* The layers list names, comma-separated (spaces around each ignored): node names or PyTorch
- * module paths, each resolved by ss_arch_resolve_layer (core/ss-arch-resolve.h); a name that
- * matches nothing is an error starting with option ("--layers: "). With convs_only, for
- * options that take conv layers, a name that does not give a conv is kept as written instead,
- * for the caller's conv check to refuse with its list of the conv layers.
+ * module paths, each resolved by ss_arch_resolve_layer (core/ss-arch-resolve.h). A name that
+ * matches nothing is an error: "option: “name” is not what, nor a module path; did you mean
+ * …?" (what: "a layer of this model"). With convs_only, for options that take conv layers, a
+ * name that does not give a conv is kept as written instead, for the caller's conv check to
+ * refuse with its list of the conv layers (no error then).
  * Returns: (transfer full) the node names in list order, NULL-terminated; NULL with error. */
 char     **cli_resolve_layers (const SsArch *arch, const char *list, const char *option,
-                               gboolean convs_only, GError **error);
+                               const char *what, gboolean convs_only, GError **error);
 /* ss_check_data_fits, for commands that read data for a model. */
 gboolean   cli_check_fits    (const SsNet *net, const SsDataset *ds, GError **error);
 /* The dataset a model file says it was trained on, or NULL. */

@@ -175,12 +175,35 @@ ss_layer_names_resolve (const char *const *names,
   return -1;
 }
 
+/* The node names of arch, borrowed from it. Transfer container. */
+static const char **
+node_names (const SsArch *arch)
+{
+  const int n = ss_arch_get_n_nodes (arch);
+  const char **names = g_new (const char *, MAX (n, 1));
+
+  for (int i = 0; i < n; i++)
+    names[i] = ss_arch_get_node (arch, i)->name;
+  return names;
+}
+
+char *
+ss_arch_suggest_layers (const SsArch *arch,
+                        const char   *name)
+{
+  g_autofree const char **names = NULL;
+
+  g_return_val_if_fail (arch != NULL && name != NULL, NULL);
+
+  names = node_names (arch);
+  return close_names (names, ss_arch_get_n_nodes (arch), name);
+}
+
 int
 ss_arch_resolve_layer (const SsArch  *arch,
                        const char    *name,
                        GError       **error)
 {
-  const int n = ss_arch_get_n_nodes (arch);
   g_autofree const char **names = NULL;
   int node;
 
@@ -190,8 +213,7 @@ ss_arch_resolve_layer (const SsArch  *arch,
   /* The common case, an exact name, without building the list. */
   if ((node = ss_arch_find_node (arch, name)) >= 0)
     return node;
-  names = g_new (const char *, MAX (n, 1));
-  for (int i = 0; i < n; i++)
-    names[i] = ss_arch_get_node (arch, i)->name;
-  return ss_layer_names_resolve (names, n, name, ss_arch_get_name (arch), error);
+  names = node_names (arch);
+  return ss_layer_names_resolve (names, ss_arch_get_n_nodes (arch), name,
+                                 ss_arch_get_name (arch), error);
 }

@@ -33,6 +33,12 @@ int      ss_layer_names_resolve  (const char *const *names,
                                   const char        *owner,
                                   GError           **error);
 
+/* The names of arch's layers and the modules above them closest to name, as the errors above
+ * suggest them: "“a”, “b” or “c”", for a caller's own message. Returns: (transfer full) the
+ * phrase, or NULL when none is close. */
+char    *ss_arch_suggest_layers  (const SsArch      *arch,
+                                  const char        *name);
+
 /* ss_layer_names_resolve over arch's nodes: the node index name stands for, or -1 with
  * error set. Exact node names work for every architecture; module paths for any whose names
  * are PyTorch paths (imported from ONNX, built-in ResNet50). */
