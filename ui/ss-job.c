@@ -62,6 +62,11 @@ G_DEFINE_ENUM_TYPE (SsJobState, ss_job_state,
 
 G_DEFINE_FINAL_TYPE (SsJob, ss_job, G_TYPE_OBJECT)
 
+/* Workers started and not yet reported back to the main loop. While any is in flight the
+ * application is held, so closing the last window lets cancelled workers wind down before the
+ * process exits: exiting under a running worker tears down OpenBLAS beneath it. */
+static guint n_in_flight;
+
 static void
 job_task_free (gpointer data)
 {
@@ -232,8 +237,12 @@ job_finished (GObject      *source,
   SsJobTask *t = g_task_get_task_data (G_TASK (res));
   g_autoptr(GError) error = NULL;
   g_autoptr(GObject) target = NULL;
+  GApplication *app = g_application_get_default ();
   gpointer result;
 
+  n_in_flight--;
+  if (app != NULL)
+    g_application_release (app);
   result = g_task_propagate_pointer (G_TASK (res), &error);
   if (t->cancellable != job->cancellable)
     {
@@ -297,6 +306,7 @@ ss_job_start (SsJob          *job,
               GObject        *target)
 {
   g_autoptr(GTask) task = NULL;
+  GApplication *app = g_application_get_default ();
   SsJobTask *t;
 
   g_return_if_fail (SS_IS_JOB (job));
@@ -323,6 +333,9 @@ ss_job_start (SsJob          *job,
   g_task_set_name (task, job->title);
   g_task_set_task_data (task, t, job_task_free);
   set_state (job, SS_JOB_RUNNING, -1, NULL);
+  n_in_flight++;
+  if (app != NULL)
+    g_application_hold (app);
   if (job->background)
     {
       GThread *thread = g_thread_try_new ("ss-background", background_thread,
@@ -335,6 +348,12 @@ ss_job_start (SsJob          *job,
       g_object_unref (task);   /* the thread's reference; the pool runs it instead */
     }
   g_task_run_in_thread (task, job_thread);
+}
+
+guint
+ss_job_get_n_in_flight (void)
+{
+  return n_in_flight;
 }
 
 void

@@ -54,6 +54,9 @@ void         ss_job_start          (SsJob          *job,
                                     GDestroyNotify  result_free,
                                     SsJobDone       done,
                                     GObject        *target);
+/* Workers of every job that have not yet reported back to the main loop (cancelled ones
+ * included). Main thread only. */
+guint        ss_job_get_n_in_flight (void);
 /* Cancels the current run: the state becomes SS_JOB_CANCELLED at once. No-op unless running. */
 void         ss_job_cancel         (SsJob *job);
 /* Back to SS_JOB_IDLE, cancelling a run and forgetting an error. */
