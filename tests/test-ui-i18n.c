@@ -21,20 +21,6 @@
 static AdwApplication *app;
 static SsWindow *window;
 
-/* Whether a GtkLabel under root (itself included) shows text. */
-static gboolean
-has_label (GtkWidget  *root,
-           const char *text)
-{
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (has_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
 static gboolean
 layers_listed (gpointer data)
 {
@@ -85,11 +71,11 @@ test_window (void)
                      adw_view_stack_get_page (stack, ss_window_get_page (window, "history"))),
                    ==, "_Verlauf");
   /* In the widget tree: column titles (C) and a status page (template), German only. */
-  g_assert_true (has_label (GTK_WIDGET (window), "Schicht"));
-  g_assert_true (has_label (GTK_WIDGET (window), "Ausgabe"));
-  g_assert_true (has_label (GTK_WIDGET (window), "Eine Schicht auswählen"));
-  g_assert_false (has_label (GTK_WIDGET (window), "Select a Layer"));
-  g_assert_false (has_label (GTK_WIDGET (window), "Output"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (window), "Schicht"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (window), "Ausgabe"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (window), "Eine Schicht auswählen"));
+  g_assert_false (ui_test_has_label (GTK_WIDGET (window), "Select a Layer"));
+  g_assert_false (ui_test_has_label (GTK_WIDGET (window), "Output"));
 }
 
 int

@@ -35,20 +35,6 @@ layers_view (void)
   return SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
 }
 
-/* Whether a GtkLabel under root (itself included) shows text. */
-static gboolean
-has_label (GtkWidget  *root,
-           const char *text)
-{
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (has_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
 /* A condition: the model titled data (a string) is open and its job done. */
 static gboolean
 model_open (gpointer data)
@@ -129,8 +115,8 @@ test_open_onnx (void)
   g_assert_true (ui_test_wait_for (ui_test_job_not_running, ss_session_get_data_job (session ()),
                                    TIMEOUT_S));
   ui_test_spin (0.2);
-  g_assert_true (has_label (GTK_WIDGET (layers_view ()), "conv1"));
-  g_assert_true (has_label (GTK_WIDGET (layers_view ()), "layer1.0.conv1"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (layers_view ()), "conv1"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (layers_view ()), "layer1.0.conv1"));
 
   data = ss_session_get_data (session ());
   g_assert_cmpstr (data->spec, ==, "fashion-mnist");

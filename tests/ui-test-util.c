@@ -236,3 +236,16 @@ ui_test_luma_variance (GdkTexture *texture)
     var += (luma[i] - mean) * (luma[i] - mean);
   return var / n;
 }
+
+gboolean
+ui_test_has_label (GtkWidget  *root,
+                   const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (ui_test_has_label (child, text))
+      return TRUE;
+  return FALSE;
+}

@@ -29,6 +29,8 @@ int             ui_test_finish        (int status, SsWindow *window);
 gboolean        ui_test_wait_for      (UiTestCondition cond, gpointer data, double seconds);
 /* Iterates the main context for seconds. */
 void            ui_test_spin          (double seconds);
+/* Whether a GtkLabel under root (itself included) shows text. */
+gboolean        ui_test_has_label     (GtkWidget *root, const char *text);
 /* A condition: the SsJob data is not running. */
 gboolean        ui_test_job_not_running (gpointer job);
 /* A condition: window (an SsWindow) has a model and a data set that fit, and both profiles. */
