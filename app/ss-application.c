@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ss-application.h"
@@ -15,6 +17,11 @@
 struct _SsApplication
 {
   AdwApplication parent_instance;
+
+  /* Owned: what to open instead of the last model and data set (absolute paths) */
+  char          *model;
+  char          *data;
+  char          *labels;
 
   /* Owned: --screenshot and friends (debugging, documentation) */
   char          *screenshot;
@@ -126,6 +133,23 @@ screenshot_tick (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* --model, --data and --labels, in place of what the new window reopened from its settings
+ * (those jobs are cancelled by the new ones). */
+static void
+open_from_options (SsApplication *self,
+                   SsWindow      *window)
+{
+  SsSession *session = ss_window_get_session (window);
+  gboolean invert = g_settings_get_boolean (ss_window_get_settings (window), "png-invert");
+
+  if (self->model != NULL)
+    ss_session_open_model (session, self->model);
+  if (self->labels != NULL)
+    ss_session_open_png_labels (session, self->data, invert, self->labels);
+  else if (self->data != NULL)
+    ss_session_open_data (session, self->data, invert);
+}
+
 static void
 ss_application_activate (GApplication *app)
 {
@@ -133,7 +157,10 @@ ss_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (ss_window_new (GTK_APPLICATION (app)));
+    {
+      window = GTK_WINDOW (ss_window_new (GTK_APPLICATION (app)));
+      open_from_options (self, SS_WINDOW (window));
+    }
   if (self->page != NULL)
     ss_window_set_page (SS_WINDOW (window), self->page);
   gtk_window_present (window);
@@ -170,6 +197,48 @@ ss_application_startup (GApplication *app)
     }
 }
 
+/* spec ("png:DIR", "mnist:DIR", a built-in name, …) with its path made absolute, as the
+ * settings remember it. Transfer full. */
+static char *
+absolute_spec (const char *spec)
+{
+  const char *colon = strchr (spec, ':');
+  g_autofree char *path = NULL;
+
+  if (colon == NULL || colon[1] == '\0')
+    return g_strdup (spec);
+  path = g_canonicalize_filename (colon + 1, NULL);
+  return g_strdup_printf ("%.*s:%s", (int) (colon - spec), spec, path);
+}
+
+/* Reads --model, --data and --labels; FALSE (with a message printed) when they do not go
+ * together. */
+static gboolean
+take_open_options (SsApplication *self,
+                   GVariantDict  *options)
+{
+  g_autofree char *model = NULL, *data = NULL, *labels = NULL;
+
+  g_variant_dict_lookup (options, "model", "s", &model);
+  g_variant_dict_lookup (options, "data", "s", &data);
+  g_variant_dict_lookup (options, "labels", "^ay", &labels);
+  if (labels != NULL && (data == NULL || !g_str_has_prefix (data, "png:") || data[4] == '\0'))
+    {
+      g_printerr ("supersign: --labels applies to a folder of images: give it with "
+                  "--data png:DIR\n");
+      return FALSE;
+    }
+  /* A built-in architecture's name stays a name; a file's path is made absolute. */
+  if (model != NULL)
+    self->model = g_strv_contains ((const char * const *) ss_arch_builtin_names (), model)
+                    ? g_steal_pointer (&model) : g_canonicalize_filename (model, NULL);
+  if (data != NULL)
+    self->data = absolute_spec (data);
+  if (labels != NULL)
+    self->labels = g_canonicalize_filename (labels, NULL);
+  return TRUE;
+}
+
 static int
 ss_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
@@ -181,6 +250,8 @@ ss_application_handle_local_options (GApplication *app,
       g_print ("supersign %s\n", PACKAGE_VERSION);
       return 0;
     }
+  if (!take_open_options (self, options))
+    return 1;
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
   g_variant_dict_lookup (options, "page", "s", &self->page);
   g_variant_dict_lookup (options, "layer", "s", &self->layer);
@@ -196,6 +267,9 @@ ss_application_finalize (GObject *object)
   SsApplication *self = SS_APPLICATION (object);
 
   g_clear_handle_id (&self->screenshot_id, g_source_remove);
+  g_clear_pointer (&self->model, g_free);
+  g_clear_pointer (&self->data, g_free);
+  g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->screenshot, g_free);
   g_clear_pointer (&self->page, g_free);
   g_clear_pointer (&self->layer, g_free);
@@ -218,6 +292,15 @@ ss_application_init (SsApplication *self)
 {
   static const GOptionEntry options[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { "model", 'm', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Model to open: a built-in architecture, architecture .json, model .safetensors or "
+         "ONNX .onnx (default: the last one)"), "NAME|FILE" },
+    { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Data to open: fashion-mnist, mnist:DIR, cifar10:DIR or png:DIR (a folder of images)"),
+      "SPEC" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("For png:DIR data: class names, one per line, as many as the model's classes"),
+      "FILE" },
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
       "Save a PNG of the window once its jobs are done, then quit (debugging)", "FILE" },
     { "page", 0, 0, G_OPTION_ARG_STRING, NULL,

@@ -92,6 +92,7 @@ data_clear (gpointer p)
   g_clear_pointer (&d->report, ss_png_folder_report_free);
   g_free (d->spec);
   g_free (d->title);
+  g_free (d->labels);
 }
 
 SsSessionData *

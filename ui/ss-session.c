@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ss-error.h"
+#include "ss-labels.h"
 #include "ss-model-file.h"
 #include "ss-session.h"
 #include "ss-shipped.h"
@@ -61,7 +62,7 @@ is_builtin (const char *spec)
 
 static void start_profiles (SsSession *self);
 static void open_model_shaped (SsSession *self, const char *spec);
-static void open_data (SsSession *self, const char *spec, gboolean invert);
+static void open_data (SsSession *self, const char *spec, gboolean invert, const char *labels);
 
 static void
 update_fits (SsSession *self)
@@ -135,10 +136,10 @@ model_or_data_changed (SsSession *self)
   if (is_builtin (self->model->spec) && !ss_job_is_running (self->model_job))
     open_model_shaped (self, self->model->spec);
   else if (png_for_other_model (self) && !ss_job_is_running (self->data_job))
-    open_data (self, self->data->spec, self->data->invert);
+    open_data (self, self->data->spec, self->data->invert, self->data->labels);
   else if (self->model->dataset != NULL && !ss_job_is_running (self->data_job) &&
            !g_str_equal (self->model->dataset, self->data->spec))
-    open_data (self, self->model->dataset, FALSE);
+    open_data (self, self->model->dataset, FALSE, NULL);
 }
 
 /* ---- Opening a model ------------------------------------------------------------------------ */
@@ -249,6 +250,8 @@ typedef struct {
   /* The current model's input and the current data's classes, for PNG folders */
   int        c, h, w, k;
   GStrv      class_names;
+  char      *labels;      /* a class-names file for class_names, read by the worker */
+  gboolean   any_count;   /* no model: the labels file decides the class count */
   gboolean   have_norm;
   float      mean[3], std[3];
 } OpenData;
@@ -260,6 +263,7 @@ open_data_free (gpointer p)
 
   g_free (in->spec);
   g_strfreev (in->class_names);
+  g_free (in->labels);
   g_free (in);
 }
 
@@ -297,8 +301,13 @@ open_data_worker (SsJobTask    *task,
   if (g_str_has_prefix (in->spec, "png:"))
     {
       SsPngFolderOptions opt;
+      int k = in->k;
 
-      ss_png_folder_options_init (&opt, in->c, in->h, in->w, in->k);
+      if (in->labels != NULL &&
+          (in->class_names = ss_labels_load (in->labels, in->any_count ? 0 : in->k, &k,
+                                             error)) == NULL)
+        return NULL;
+      ss_png_folder_options_init (&opt, in->c, in->h, in->w, k);
       opt.class_names = (const char * const *) in->class_names;
       opt.mean = in->have_norm ? in->mean : NULL;
       opt.std = in->have_norm ? in->std : NULL;
@@ -315,6 +324,7 @@ open_data_worker (SsJobTask    *task,
   d->title = data_title (in->spec, ds, report);
   d->report = g_steal_pointer (&report);
   d->invert = in->invert;
+  d->labels = g_strdup (in->labels);
   return d;
 }
 
@@ -333,12 +343,15 @@ open_data_done (GObject  *target,
 static void
 open_data (SsSession  *self,
            const char *spec,
-           gboolean    invert)
+           gboolean    invert,
+           const char *labels)
 {
   OpenData *in = g_new0 (OpenData, 1);
 
   in->spec = g_strdup (spec);
   in->invert = invert;
+  in->labels = g_strdup (labels);
+  in->any_count = self->model == NULL;
   in->c = 1, in->h = 28, in->w = 28, in->k = 10;
   if (self->model != NULL)
     {
@@ -347,9 +360,13 @@ open_data (SsSession  *self,
     }
   if (self->data != NULL && ss_dataset_get_n_classes (self->data->test) == in->k)
     {
-      in->class_names = g_new0 (char *, in->k + 1);
-      for (int i = 0; i < in->k; i++)
-        in->class_names[i] = g_strdup (ss_dataset_get_class_name (self->data->test, i));
+      /* The names carry over to the new data, unless a labels file names them. */
+      if (labels == NULL)
+        {
+          in->class_names = g_new0 (char *, in->k + 1);
+          for (int i = 0; i < in->k; i++)
+            in->class_names[i] = g_strdup (ss_dataset_get_class_name (self->data->test, i));
+        }
       if (ss_dataset_get_channels (self->data->test) == in->c)
         {
           ss_dataset_get_normalization (self->data->test, in->mean, in->std);
@@ -368,7 +385,20 @@ ss_session_open_data (SsSession  *self,
   g_return_if_fail (SS_IS_SESSION (self));
   g_return_if_fail (spec != NULL);
 
-  open_data (self, spec, invert);
+  open_data (self, spec, invert, NULL);
+}
+
+void
+ss_session_open_png_labels (SsSession  *self,
+                            const char *spec,
+                            gboolean    invert,
+                            const char *labels)
+{
+  g_return_if_fail (SS_IS_SESSION (self));
+  g_return_if_fail (spec != NULL && g_str_has_prefix (spec, "png:"));
+  g_return_if_fail (labels != NULL);
+
+  open_data (self, spec, invert, labels);
 }
 
 /* ---- Profiles ------------------------------------------------------------------------------- */

@@ -33,6 +33,7 @@ typedef struct {
   char              *title;    /* "Fashion-MNIST test set" */
   SsPngFolderReport *report;   /* PNG folders: files, labels, problems; else NULL */
   gboolean           invert;   /* PNG folders: opened with inverted values */
+  char              *labels;   /* PNG folders: the class-names file naming the classes, or NULL */
   SsDataset         *train;    /* the training split once ss_session_data_get_train loaded it */
 } SsSessionData;
 
@@ -102,6 +103,14 @@ void              ss_session_open_model        (SsSession *session, const char *
  * PNG folders only. */
 void              ss_session_open_data         (SsSession *session, const char *spec,
                                                 gboolean invert);
+/* The same for a PNG folder spec ("png:DIR") whose classes labels names: a class-names file
+ * (core/ss-labels.h), one name per line, as many as the model has classes (while no model is
+ * open, as many as the file has). The worker reads it, and reads it again whenever the folder
+ * is converted for another model. When it cannot be used (another count of names, none, bytes
+ * that are not UTF-8, unreadable) the current data set stays and the data job is failed with
+ * ss_labels_load's error. */
+void              ss_session_open_png_labels   (SsSession *session, const char *spec,
+                                                gboolean invert, const char *labels);
 /* Replaces the model with one made here (a trained net). */
 void              ss_session_set_model         (SsSession *session, SsSessionModel *model);
 

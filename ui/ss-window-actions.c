@@ -168,6 +168,65 @@ open_folder (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* Names the classes of the open PNG folder from a text file, one name per line (as the CLI's
+ * --labels): the folder is loaded again with them on the data job, and a file that does not fit
+ * fails the job, leaving the folder as it was. */
+static void
+on_labels_response (GtkNativeDialog *chooser,
+                    int              response,
+                    SsWindow        *self)
+{
+  SsSessionData *data = ss_session_get_data (self->session);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL)
+    {
+      if ((path = g_file_get_path (file)) == NULL)
+        ss_window_toast (self, _("Only local files can be opened"));
+      else if (data == NULL || !g_str_has_prefix (data->spec, "png:"))
+        ss_window_toast (self, _("Class names apply to a folder of PNG images: open one first"));
+      else
+        ss_session_open_png_labels (self->session, data->spec, data->invert, path);
+    }
+  g_object_unref (chooser);
+  g_object_unref (self);
+}
+
+static void
+open_labels (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  SsWindow *self = user_data;
+  SsSessionData *data = ss_session_get_data (self->session);
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Class Names"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  g_autoptr(GtkFileFilter) text = suffix_filter (_("Class names (text, one per line)"), "txt",
+                                                 NULL);
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  g_autofree char *start = NULL;
+
+  /* Where the last names came from, else next to the images' folder. */
+  if (data != NULL && data->labels != NULL)
+    start = g_path_get_dirname (data->labels);
+  else if (data != NULL && g_str_has_prefix (data->spec, "png:"))
+    start = g_path_get_dirname (data->spec + 4);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), text);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  if (start != NULL && g_file_test (start, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (start);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), dir, NULL);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_labels_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* ---- Export -------------------------------------------------------------------------------- */
 
 static gconstpointer
@@ -346,6 +405,7 @@ static const GActionEntry entries[] = {
   { "open-builtin", open_builtin, "s" },
   { "open-data", open_data, "s" },
   { "open-folder", open_folder, "s" },
+  { "open-labels", open_labels },
   { "export", export_figure },
   { "export-csv", export_csv },
   { "cancel", cancel_jobs },
@@ -356,9 +416,14 @@ void
 ss_window_actions_update (SsWindow *self)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "open-shipped");
+  /* Also called while the window is disposed, the session gone. */
+  SsSessionData *data = self->session != NULL ? ss_session_get_data (self->session) : NULL;
 
   if (action != NULL)
     g_simple_action_set_enabled (G_SIMPLE_ACTION (action), ss_shipped_model_path () != NULL);
+  if ((action = g_action_map_lookup_action (G_ACTION_MAP (self), "open-labels")) != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                                 data != NULL && g_str_has_prefix (data->spec, "png:"));
 }
 
 void
