@@ -421,44 +421,44 @@ convert_flatten (SsOnnxImport      *im,
 }
 
 /* Reshape is read as a flatten when its shape keeps the batch and flattens the rest:
- * [N, -1], [0, -1], [-1, C·H·W], [0, C·H·W] or [N, C·H·W] (N > 0 the batch size of the
- * export, which is not kept). */
+ * [N, -1], [0, -1], [-1, C·H·W], [0, C·H·W] or [N, C·H·W], N either the batch size of the
+ * export (a constant, not kept) or the batch size read at run time (torch's
+ * x.view(x.size(0), -1) with a dynamic batch, followed by ss-onnx-shape.c). */
 static gboolean
 convert_reshape (SsOnnxImport      *im,
                  const SsOnnxNode  *node,
                  GError           **error)
 {
   static const char *const allowed[] = { "allowzero", NULL };
-  const SsOnnxTensor *shape;
-  g_autofree gint64 *v = NULL;
+  SsOnnxValue shape;
+  const gint64 *v = shape.ints;
   gint64 allowzero, f;
   int layer, c, h, w;
-  gboolean flat, ok;
+  gboolean flat, ok, n0;
 
   if (!ss_onnx_check_attrs (node, allowed, error) ||
       !ss_onnx_attr_int (node, "allowzero", 0, &allowzero, error) ||
       !ss_onnx_import_activation (im, node, 0, &layer, &flat, error) ||
-      !ss_onnx_import_const (im, node, 1, SS_ONNX_INT64, FALSE, &shape, error))
+      !ss_onnx_import_ints (im, node, 1, &shape, error))
     return FALSE;
-  if (shape->ndim != 1 || shape->dims[0] != 2)
+  if (shape.rank != 1 || shape.len != 2)
     {
       ss_onnx_node_error (error, SS_ERROR_ARCH, node,
                           "reshapes to something other than N×F; Supersign reads Reshape only "
                           "as a flatten");
       return FALSE;
     }
-  if ((v = ss_onnx_tensor_int64s (shape, ss_onnx_import_folder (im), error)) == NULL)
-    return FALSE;
   ss_onnx_import_shape (im, layer, &c, &h, &w);
   f = (gint64) c * h * w;
-  ok = (v[0] > 0 || (v[0] == 0 && !allowzero) || v[0] == -1) &&
-       (v[1] == f || (v[1] == -1 && v[0] != -1));
+  n0 = (shape.batch & 1u) != 0;
+  ok = (n0 || v[0] > 0 || (v[0] == 0 && !allowzero) || v[0] == -1) &&
+       (shape.batch & 2u) == 0 && (v[1] == f || (v[1] == -1 && (n0 || v[0] != -1)));
   if (!ok)
     {
+      g_autofree char *s = ss_onnx_ints_string (&shape);
       ss_onnx_node_error (error, SS_ERROR_ARCH, node,
-                          "reshapes a %d×%d×%d tensor to [%" G_GINT64_FORMAT ", %"
-                          G_GINT64_FORMAT "]; Supersign reads Reshape only as a flatten to "
-                          "[N, %" G_GINT64_FORMAT "]", c, h, w, v[0], v[1], f);
+                          "reshapes a %d×%d×%d tensor to %s; Supersign reads Reshape only as a "
+                          "flatten to [N, %" G_GINT64_FORMAT "] or [N, -1]", c, h, w, s, f);
       return FALSE;
     }
   return flat ? alias_input (im, node, error)
@@ -604,8 +604,8 @@ convert_add (SsOnnxImport      *im,
                               ss_onnx_node_input (node, k));
           return FALSE;
         }
-      n.inputs[k] = v->layer;
-      flat[k] = v->flat;
+      if (!ss_onnx_import_activation (im, node, k, &n.inputs[k], &flat[k], error))
+        return FALSE;
     }
   if (flat[0] != flat[1])
     {
@@ -678,7 +678,7 @@ ss_onnx_op_makes_layer (const char *op,
                         gboolean    has_const_input)
 {
   return !(g_str_equal (op, "Identity") || g_str_equal (op, "Constant") ||
-           g_str_equal (op, "Softmax") || g_str_equal (op, "Pad") ||
+           g_str_equal (op, "Softmax") || g_str_equal (op, "Pad") || ss_onnx_is_shape_op (op) ||
            (g_str_equal (op, "Add") && has_const_input));
 }
 
@@ -704,6 +704,9 @@ ss_onnx_convert_node (SsOnnxImport      *im,
       ss_onnx_node_error (error, SS_ERROR_FORMAT, node, "has no output");
       return FALSE;
     }
+  /* A Shape reads no values: it does not count as a use of its input (ss-onnx-shape.c). */
+  if (g_str_equal (op, "Shape"))
+    return ss_onnx_convert_shape_op (im, node, error);
   /* Every input must be defined before the node, also one the operator does not use. */
   for (guint k = 0; k < node->inputs->len; k++)
     if (ss_onnx_node_input (node, k)[0] != '\0' && !ss_onnx_import_input (im, node, k, error))
@@ -728,6 +731,8 @@ ss_onnx_convert_node (SsOnnxImport      *im,
     return convert_flatten (im, node, error);
   if (g_str_equal (op, "Reshape"))
     return convert_reshape (im, node, error);
+  if (ss_onnx_is_shape_op (op))
+    return ss_onnx_convert_shape_op (im, node, error);
   if (g_str_equal (op, "Gemm") || g_str_equal (op, "MatMul"))
     return convert_linear (im, node, g_str_equal (op, "Gemm"), error);
   if (g_str_equal (op, "Add"))

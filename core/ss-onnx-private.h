@@ -139,6 +139,8 @@ typedef enum {
   SS_ONNX_VALUE_IMAGE,       /* the graph's image input */
   SS_ONNX_VALUE_LAYER,       /* the output of an architecture node */
   SS_ONNX_VALUE_CONST,       /* an initializer or a Constant node's tensor */
+  SS_ONNX_VALUE_SHAPE,       /* a Shape node's output: read only by a Gather of entry 0 */
+  SS_ONNX_VALUE_INTS,        /* a shape computation's integers: the batch size, constants */
 } SsOnnxValueKind;
 
 typedef struct {
@@ -146,6 +148,11 @@ typedef struct {
   int                  layer;   /* LAYER: node index; IMAGE: SS_NODE_INPUT */
   gboolean             flat;    /* rank 2 (N, F) rather than (N, C, H, W) */
   const SsOnnxTensor  *tensor;  /* CONST: borrowed from the model */
+  /* SHAPE and INTS (ss-onnx-shape.c): */
+  int                  rank;    /* 0 a scalar, 1 a vector */
+  int                  len;     /* values in ints (1 for a scalar) */
+  gint64               ints[SS_ONNX_MAX_DIMS];  /* (len) the values */
+  guint                batch;   /* bit i set: ints[i] is the batch size N, not a number */
 } SsOnnxValue;
 
 /* One parameter tensor bound for the net, "features.0.weight" and its values. */
@@ -173,6 +180,9 @@ void        ss_onnx_node_error (GError **error, int code, const SsOnnxNode *node
 /* The value read by the node's k-th input. Fails if it is omitted or not defined by an
  * initializer, the graph input or an earlier node (a dangling input or a cycle). */
 const SsOnnxValue *ss_onnx_import_input (SsOnnxImport *im, const SsOnnxNode *node, guint k,
+                                         GError **error);
+/* The same, without counting it as a use of a layer's output (a Shape reads no values). */
+const SsOnnxValue *ss_onnx_import_peek  (SsOnnxImport *im, const SsOnnxNode *node, guint k,
                                          GError **error);
 /* The k-th input, which must be computed (a layer's output or the image): its node index
  * (SS_NODE_INPUT for the image) and whether it is flat (N, F). */
@@ -257,11 +267,23 @@ typedef struct {
 gboolean    ss_onnx_window      (const SsOnnxNode *node, int in_h, int in_w, int kernel,
                                  gboolean pool, SsOnnxWindow *win, GError **error);
 
+/* Shape computations (ss-onnx-shape.c): Shape, Gather, Unsqueeze and Concat, followed
+ * symbolically as far as torch's x.view(x.size(0), -1) needs. Whether op is one of them: */
+gboolean    ss_onnx_is_shape_op (const char *op_type);
+/* Converts a node of a shape operator; FALSE with error set naming the node. */
+gboolean    ss_onnx_convert_shape_op (SsOnnxImport *im, const SsOnnxNode *node, GError **error);
+/* Input k as integers *out (kind INTS): a shape computation's, or a constant INT64 scalar or
+ * vector of at most SS_ONNX_MAX_DIMS values. */
+gboolean    ss_onnx_import_ints (SsOnnxImport *im, const SsOnnxNode *node, guint k,
+                                 SsOnnxValue *out, GError **error);
+/* "[N, -1]": the values of an INTS value for messages. Transfer full. */
+char       *ss_onnx_ints_string (const SsOnnxValue *v);
+
 /* Converts one node (ss-onnx-ops.c); FALSE with error set naming the node. */
 gboolean    ss_onnx_convert_node (SsOnnxImport *im, const SsOnnxNode *node, guint index,
                                   GError **error);
 /* Whether a node of op_type (with a constant input or not) becomes an architecture node; for
- * naming: Identity, Constant, Softmax and a bias Add do not. */
+ * naming: Identity, Constant, Softmax, Pad, a bias Add and the shape operators do not. */
 gboolean    ss_onnx_op_makes_layer (const char *op_type, gboolean has_const_input);
 
 G_END_DECLS

@@ -15,7 +15,8 @@
  * read of an undefined value. Each supported operator (ss-onnx-ops.c) appends an architecture
  * node whose shape is inferred at once, so every later check (a flatten's size, a linear
  * layer's inputs, SAME padding) sees real shapes. Nodes that compute nothing (Identity,
- * Constant, the final Softmax) only alias values.
+ * Constant, the final Softmax) only alias values, and the shape computation of a flatten by
+ * the run-time batch size is followed symbolically (ss-onnx-shape.c).
  *
  * Names and residual blocks come from the nodes' module scopes (ss-onnx-names.c). */
 
@@ -102,10 +103,10 @@ ss_onnx_node_error (GError           **error,
 }
 
 const SsOnnxValue *
-ss_onnx_import_input (SsOnnxImport      *im,
-                      const SsOnnxNode  *node,
-                      guint              k,
-                      GError           **error)
+ss_onnx_import_peek (SsOnnxImport      *im,
+                     const SsOnnxNode  *node,
+                     guint              k,
+                     GError           **error)
 {
   const char *name = ss_onnx_node_input (node, k);
   SsOnnxValue *v;
@@ -124,7 +125,18 @@ ss_onnx_import_input (SsOnnxImport      *im,
                           "order)", name);
       return NULL;
     }
-  if (v->kind == SS_ONNX_VALUE_LAYER)
+  return v;
+}
+
+const SsOnnxValue *
+ss_onnx_import_input (SsOnnxImport      *im,
+                      const SsOnnxNode  *node,
+                      guint              k,
+                      GError           **error)
+{
+  const SsOnnxValue *v = ss_onnx_import_peek (im, node, k, error);
+
+  if (v != NULL && v->kind == SS_ONNX_VALUE_LAYER)
     g_array_index (im->used, gboolean, v->layer) = TRUE;
   return v;
 }
@@ -146,6 +158,14 @@ ss_onnx_import_activation (SsOnnxImport      *im,
       ss_onnx_node_error (error, SS_ERROR_ARCH, node,
                           "input %u (“%s”) is a constant tensor; Supersign needs it computed "
                           "from the image", k + 1, ss_onnx_node_input (node, k));
+      return FALSE;
+    }
+  if (v->kind == SS_ONNX_VALUE_SHAPE || v->kind == SS_ONNX_VALUE_INTS)
+    {
+      ss_onnx_node_error (error, SS_ERROR_ARCH, node,
+                          "input %u (“%s”) is computed from a tensor's shape; Supersign reads "
+                          "shapes only as the batch size of a flatten (Shape, Gather of entry "
+                          "0, Unsqueeze, Concat, Reshape)", k + 1, ss_onnx_node_input (node, k));
       return FALSE;
     }
   *layer = v->layer;

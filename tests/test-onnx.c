@@ -4,7 +4,8 @@
 /* ONNX import (core/ss-onnx.h) of the small models of tests/reference/gen-onnx-small.py: each
  * imported network's logits against PyTorch's (float64, LOGIT_RTOL relative), the layer names
  * and residual blocks, Grad-CAM at PyTorch module paths, external data, the round trip through
- * a model file (bit for bit), and the CLI's import and info. Bad files are in
+ * a model file (bit for bit), and the CLI's import and info; and the flattens by a run-time
+ * batch size of tests/reference/gen-onnx-viewflatten.py. Bad files are in
  * test-onnx-bad.c, the torchvision networks in test-onnx-torchvision.c.
  *
  * Legend: N samples, K classes, (C, H, W) the input; float32 NCHW. */
@@ -44,7 +45,7 @@ ref_get (const SsSafetensors *ref,
   const SsTensorView *t = ss_safetensors_lookup (ref, key);
 
   if (t == NULL)
-    g_error ("small-ref.safetensors lacks “%s”; run tests/reference/gen-onnx-small.py", key);
+    g_error ("the reference file lacks “%s”; run tests/reference/gen-onnx-*.py", key);
   return t;
 }
 
@@ -309,6 +310,80 @@ test_round_trip (gconstpointer data)
   ss_test_rm_rf (dir);
 }
 
+/* x.view(x.size(0), -1) exported by torch as a shape computation (Shape, Gather, Unsqueeze,
+ * Concat, Reshape), at opsets 11, 13 and 17, with a fixed batch, and as a module of its own
+ * with F written out (tests/reference/gen-onnx-viewflatten.py): one network, whose logits for
+ * a batch of 3 (the export's was 2) and Grad-CAM maps must be PyTorch's. */
+static void
+test_viewflat (gconstpointer data)
+{
+  const char *file = data;
+  gboolean folded = strstr (file, "-11") != NULL || strstr (file, "-f.") != NULL;
+  const char *flatten = strstr (file, "-f.") != NULL ? "view" : "flatten";
+  const char *const names[] = { "features.0", "features.1", "features.2", "features.3", flatten,
+                                "classifier.0", "classifier.1", "classifier.2" };
+  const SsOp ops[] = { SS_OP_CONV, SS_OP_BATCHNORM, SS_OP_RELU, SS_OP_MAXPOOL, SS_OP_FLATTEN,
+                       SS_OP_LINEAR, SS_OP_RELU, SS_OP_LINEAR };
+  g_autofree char *ref_path = ss_test_data_path ("onnx/viewflat-ref.safetensors");
+  g_autoptr(SsSafetensors) ref = NULL;
+  g_autoptr(SsNet) net = import (file);
+  g_autoptr(SsGradcam) gc = NULL;
+  g_autoptr(GError) error = NULL;
+  const SsArch *arch = ss_net_get_arch (net);
+  const SsTensorView *x;
+  guint checked = 0;
+  int n = 0;
+
+  g_test_summary ("A flatten by the batch size read at run time imports as a flatten: "
+                  "PyTorch's logits, names and Grad-CAM maps");
+  ref = ss_safetensors_load (ref_path, &error);
+  g_assert_no_error (error);
+  x = ref_get (ref, "viewflat", "input");
+  g_assert_cmpint (x->shape[0], ==, 3);
+  check_logits (net, ref, "viewflat");
+
+  /* The shape computation makes no layers; the flatten takes the module's name. */
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const SsNode *node;
+      if (folded && ops[i] == SS_OP_BATCHNORM)
+        continue;
+      node = ss_arch_get_node (arch, n++);
+      g_assert_cmpstr (node->name, ==, names[i]);
+      g_assert_cmpint (node->op, ==, ops[i]);
+    }
+  g_assert_cmpint (ss_arch_get_n_nodes (arch), ==, n);
+  g_assert_cmpint (ss_arch_get_node (arch, ss_arch_find_node (arch, flatten))->c, ==, 64);
+
+  gc = ss_gradcam_compute (net, x->data, (int) x->shape[0], (int) x->shape[1],
+                           (int) x->shape[2], (int) x->shape[3], NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ss_safetensors_get_n_tensors (ref); i++)
+    {
+      const SsTensorView *t = ss_safetensors_get (ref, i);
+      const char *module;
+      int node, layer, h, w;
+
+      if (!g_str_has_prefix (t->name, "viewflat/cam/"))
+        continue;
+      module = t->name + strlen ("viewflat/cam/");
+      /* A folded conv's output is PyTorch's batch norm's, not its conv's. */
+      if (folded && g_str_equal (module, "features.0"))
+        continue;
+      node = ss_onnx_module_node (arch, module);
+      g_assert_cmpint (node, >=, 0);
+      layer = ss_gradcam_find_layer (gc, node);
+      g_assert_cmpint (layer, >=, 0);
+      ss_gradcam_get_layer_size (gc, layer, &h, &w);
+      g_assert_cmpint (h, ==, t->shape[1]);
+      g_assert_cmpint (w, ==, t->shape[2]);
+      ss_assert_tensor_close (ss_gradcam_get_maps (gc, layer), t->data,
+                              t->n_bytes / sizeof (float), MAP_ATOL, 0, module);
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, folded ? 3 : 4);
+}
+
 static void
 test_cli (void)
 {
@@ -347,6 +422,9 @@ main (int argc, char *argv[])
   static const char *const files[] = { "onnx/small-bn.onnx", "onnx/small-folded.onnx",
                                        "onnx/small-head.onnx", "onnx/small-graph.onnx",
                                        "onnx/small-group.onnx" };
+  static const char *const viewflat[] = { "onnx/viewflat-11.onnx", "onnx/viewflat-13.onnx",
+                                          "onnx/viewflat-17.onnx", "onnx/viewflat-fixed.onnx",
+                                          "onnx/viewflat-f.onnx" };
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
@@ -355,6 +433,11 @@ main (int argc, char *argv[])
       g_autofree char *rt = g_strdup_printf ("/onnx/round-trip/%s", files[i] + 5);
       g_test_add_data_func (path, files[i], test_logits);
       g_test_add_data_func (rt, files[i], test_round_trip);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (viewflat); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/onnx/viewflat/%s", viewflat[i] + 5);
+      g_test_add_data_func (path, viewflat[i], test_viewflat);
     }
   g_test_add_func ("/onnx/names/small-bn", test_names);
   g_test_add_func ("/onnx/names/small-head", test_names_head);
