@@ -3,170 +3,11 @@
 
 #include "ss-fig-axes.h"
 
-#include <float.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 
 /* Gap between a tick and its label, and between stacked texts, in font sizes. */
 #define TEXT_GAP 0.35
-
-/* ---- Ticks ---- */
-
-/* A usable range: finite, ordered, not empty. */
-static void
-sanitize_range (double *lo,
-                double *hi)
-{
-  if (!isfinite (*lo) || !isfinite (*hi))
-    *lo = 0.0, *hi = 1.0;
-  if (*lo > *hi)
-    {
-      double t = *lo;
-      *lo = *hi;
-      *hi = t;
-    }
-  if (*lo == *hi)
-    {
-      double d = fabs (*lo) * 0.05;
-      if (d == 0.0)
-        *lo = 0.0, *hi = 1.0;
-      else
-        *lo -= d, *hi += d;
-    }
-}
-
-/* Float noise in a quotient v / step, which grows with the quotient (0.3 / 2e-8): data sitting
- * on a tick up to this counts as on it (1 / 0.2 is 5.000000000000001). */
-static double
-quotient_slack (double q)
-{
-  return 1e-9 + 8 * DBL_EPSILON * fabs (q);
-}
-
-/* The smallest step in {1, 2, 5} × 10^k whose multiples for [lo, hi] number at most
- * max_ticks: those covering it (outward, from floor (lo / step) to ceil (hi / step)) or those
- * inside it (inward).  Sets *k0 to the first multiple's index and *n to their number. */
-static double
-pick_step (double   lo,
-           double   hi,
-           int      max_ticks,
-           gboolean inward,
-           double  *k0,
-           int     *n)
-{
-  static const double mantissas[] = { 1.0, 2.0, 5.0 };
-
-  /* The answer's exponent is at most one below (hi − lo) / max_ticks's: start there, climb. */
-  for (int exponent = (int) floor (log10 ((hi - lo) / max_ticks)) - 1;; exponent++)
-    for (gsize m = 0; m < G_N_ELEMENTS (mantissas); m++)
-      {
-        double step = mantissas[m] * pow (10.0, exponent);
-        double q0 = lo / step, q1 = hi / step, k1;
-
-        if (inward)
-          {
-            *k0 = ceil (q0 - quotient_slack (q0));
-            k1 = floor (q1 + quotient_slack (q1));
-          }
-        else
-          {
-            *k0 = floor (q0 + quotient_slack (q0));
-            k1 = ceil (q1 - quotient_slack (q1));
-          }
-        *n = (int) (k1 - *k0) + 1;
-        if (*n <= max_ticks)
-          return step;
-      }
-}
-
-/* ticks->values = n multiples of step from index k0 (multiples, not repeated sums, so 0.6 is
- * 3 × 0.2 and not 0.6000000000000001; float noise near 0 is 0). */
-static void
-fill_ticks (SsFigTicks *ticks,
-            double      step,
-            double      k0,
-            int         n)
-{
-  ticks->step = step;
-  ticks->n = n;
-  for (int i = 0; i < n; i++)
-    {
-      double v = (k0 + i) * step;
-      ticks->values[i] = fabs (v) < step * 1e-9 ? 0.0 : v;
-    }
-}
-
-void
-ss_fig_nice_ticks (double      lo,
-                   double      hi,
-                   int         max_ticks,
-                   SsFigTicks *ticks)
-{
-  double step, k0;
-  int n;
-
-  g_return_if_fail (ticks != NULL);
-
-  max_ticks = CLAMP (max_ticks, 2, SS_FIG_MAX_TICKS);
-  sanitize_range (&lo, &hi);
-  step = pick_step (lo, hi, max_ticks, FALSE, &k0, &n);
-  /* A range within one step still gets two ticks around it. */
-  fill_ticks (ticks, step, k0, MAX (n, 2));
-  ticks->lo = ticks->values[0];
-  ticks->hi = ticks->values[ticks->n - 1];
-}
-
-void
-ss_fig_data_ticks (double      lo,
-                   double      hi,
-                   double      pad_lo,
-                   double      pad_hi,
-                   int         max_ticks,
-                   SsFigTicks *ticks)
-{
-  double span, step, k0;
-  int n;
-
-  g_return_if_fail (ticks != NULL);
-
-  max_ticks = CLAMP (max_ticks, 2, SS_FIG_MAX_TICKS);
-  sanitize_range (&lo, &hi);
-  span = hi - lo;
-  lo -= MAX (pad_lo, 0.0) * span;
-  hi += MAX (pad_hi, 0.0) * span;
-  step = pick_step (lo, hi, max_ticks, TRUE, &k0, &n);
-  if (n < 2)
-    {
-      ss_fig_nice_ticks (lo, hi, max_ticks, ticks);
-      return;
-    }
-  fill_ticks (ticks, step, k0, n);
-  ticks->lo = lo;
-  ticks->hi = hi;
-}
-
-char *
-ss_fig_format_tick (double v,
-                    double step)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  int decimals;
-
-  if (fabs (v) < fabs (step) * 1e-9)
-    v = 0.0;
-  if (!(step > 0.0) || step >= 1e5 || step < 1e-4)
-    g_ascii_formatd (buf, sizeof buf, "%g", v);
-  else
-    {
-      char format[16];
-      decimals = MAX (0, -(int) floor (log10 (step) + 1e-9));
-      g_snprintf (format, sizeof format, "%%.%df", decimals);
-      g_ascii_formatd (buf, sizeof buf, format, v);
-    }
-  if (buf[0] == '-')
-    return g_strconcat ("\342\210\222", buf + 1, NULL);   /* U+2212 MINUS SIGN */
-  return g_strdup (buf);
-}
 
 /* ---- Text ---- */
 
@@ -375,12 +216,12 @@ snap (cairo_t *cr,
   return vertical ? y : x;
 }
 
-static void
-stroke_line (cairo_t          *cr,
-             double            x0,
-             double            y0,
-             double            x1,
-             double            y1)
+void
+ss_fig_stroke_line (cairo_t *cr,
+                    double   x0,
+                    double   y0,
+                    double   x1,
+                    double   y1)
 {
   cairo_move_to (cr, x0, y0);
   cairo_line_to (cr, x1, y1);
@@ -408,20 +249,20 @@ ss_fig_draw_y_axis (cairo_t          *cr,
           double y = snap (cr, ss_fig_frame_y (frame, ticks->values[i]),
                            style->grid_line_width, TRUE);
           if (ticks->values[i] != frame->y_lo)   /* the x axis is there already */
-            stroke_line (cr, frame->left, y, frame->right, y);
+            ss_fig_stroke_line (cr, frame->left, y, frame->right, y);
         }
     }
   cairo_set_line_width (cr, style->axis_line_width);
   ss_fig_set_color (cr, &style->foreground);
   spine = snap (cr, frame->left, style->axis_line_width, FALSE);
-  stroke_line (cr, spine, frame->top, spine, frame->bottom);
+  ss_fig_stroke_line (cr, spine, frame->top, spine, frame->bottom);
   for (int i = 0; i < ticks->n; i++)
     {
       double y = snap (cr, ss_fig_frame_y (frame, ticks->values[i]), style->axis_line_width,
                        TRUE);
       g_autofree char *text = ss_fig_format_tick (ticks->values[i], ticks->step);
 
-      stroke_line (cr, spine - style->tick_length, y, spine, y);
+      ss_fig_stroke_line (cr, spine - style->tick_length, y, spine, y);
       ss_fig_text_draw (cr, style, SS_FIG_TEXT_TICK, FALSE, text,
                         frame->left - style->tick_length - gap, y, 1.0, 0.5, 0.0);
     }
@@ -447,15 +288,15 @@ ss_fig_draw_x_axis (cairo_t          *cr,
   ss_fig_set_color (cr, &style->foreground);
   spine = snap (cr, frame->bottom, style->axis_line_width, TRUE);
   /* From the y spine's outer edge, so the corner is closed. */
-  stroke_line (cr, snap (cr, frame->left, style->axis_line_width, FALSE)
-                   - 0.5 * style->axis_line_width, spine, frame->right, spine);
+  ss_fig_stroke_line (cr, snap (cr, frame->left, style->axis_line_width, FALSE)
+                          - 0.5 * style->axis_line_width, spine, frame->right, spine);
   for (int i = 0; ticks != NULL && i < ticks->n; i++)
     {
       double x = snap (cr, ss_fig_frame_x (frame, ticks->values[i]), style->axis_line_width,
                        FALSE);
       g_autofree char *text = ss_fig_format_tick (ticks->values[i], ticks->step);
 
-      stroke_line (cr, x, spine, x, spine + style->tick_length);
+      ss_fig_stroke_line (cr, x, spine, x, spine + style->tick_length);
       ss_fig_text_draw (cr, style, SS_FIG_TEXT_TICK, FALSE, text, x,
                         frame->bottom + style->tick_length + gap, 0.5, 0.0, 0.0);
     }
@@ -539,136 +380,11 @@ ss_fig_draw_hatched_rect (cairo_t          *cr,
   cairo_set_line_width (cr, 0.6 * style->axis_line_width);
   cairo_set_source_rgba (cr, 0.45 * color->r, 0.45 * color->g, 0.45 * color->b, color->a);
   for (double d = -h; d < w; d += spacing)
-    stroke_line (cr, x + d, y + h, x + d + h, y);
+    ss_fig_stroke_line (cr, x + d, y + h, x + d + h, y);
   cairo_restore (cr);
 }
 
-/* ---- Legends ---- */
-
-/* Sizes of one legend row: the swatch's width, the gap after it, and the row height. */
-static void
-legend_metrics (cairo_t          *cr,
-                const SsFigStyle *style,
-                double           *swatch_w,
-                double           *gap,
-                double           *row_h)
-{
-  double h;
-
-  ss_fig_text_size (cr, style, SS_FIG_TEXT_TICK, FALSE, "Ag", NULL, &h);
-  *swatch_w = 1.8 * style->font_size;
-  *gap = 0.4 * style->font_size;
-  *row_h = 1.1 * h;
-}
-
-void
-ss_fig_legend_size (cairo_t                *cr,
-                    const SsFigStyle       *style,
-                    const SsFigLegendEntry *entries,
-                    int                     n,
-                    int                     max_rows,
-                    double                 *w,
-                    double                 *h)
-{
-  double swatch_w, gap, row_h, total = 0.0;
-  int rows = max_rows <= 0 ? MAX (n, 1) : MIN (max_rows, MAX (n, 1));
-  int columns = (n + rows - 1) / rows;
-
-  legend_metrics (cr, style, &swatch_w, &gap, &row_h);
-  for (int c = 0; c < columns; c++)
-    {
-      double widest = 0.0;
-      for (int i = c * rows; i < MIN (n, (c + 1) * rows); i++)
-        {
-          double tw;
-          ss_fig_text_size (cr, style, SS_FIG_TEXT_TICK, FALSE, entries[i].label, &tw, NULL);
-          widest = MAX (widest, tw);
-        }
-      total += swatch_w + gap + widest + (c > 0 ? 2 * gap : 0.0);
-    }
-  *w = n > 0 ? total : 0.0;
-  *h = n > 0 ? rows * row_h : 0.0;
-}
-
-static void
-draw_swatch (cairo_t                *cr,
-             const SsFigStyle       *style,
-             const SsFigLegendEntry *entry,
-             double                  x,
-             double                  yc,
-             double                  w)
-{
-  double box = 0.8 * style->font_size;
-
-  cairo_save (cr);
-  switch (entry->swatch)
-    {
-    case SS_FIG_LEGEND_BOX:
-      cairo_rectangle (cr, x + 0.5 * (w - box), yc - 0.5 * box, box, box);
-      ss_fig_set_color (cr, &entry->color);
-      cairo_fill (cr);
-      break;
-    case SS_FIG_LEGEND_HATCH:
-      ss_fig_draw_hatched_rect (cr, style, x + 0.5 * (w - box), yc - 0.5 * box, box, box,
-                                &entry->color);
-      break;
-    case SS_FIG_LEGEND_TICK:
-      cairo_set_line_width (cr, 1.5 * style->line_width);
-      ss_fig_set_color (cr, &entry->color);
-      stroke_line (cr, x + 0.2 * w, yc, x + 0.8 * w, yc);
-      break;
-    case SS_FIG_LEGEND_LINE:
-    default:
-      cairo_set_line_width (cr, style->line_width);
-      ss_fig_set_color (cr, &entry->color);
-      stroke_line (cr, x, yc, x + w, yc);
-      ss_fig_draw_marker (cr, style, entry->marker, x + 0.5 * w, yc, style->marker_size,
-                          &entry->color, FALSE);
-      break;
-    }
-  cairo_restore (cr);
-}
-
-void
-ss_fig_legend_draw (cairo_t                *cr,
-                    const SsFigStyle       *style,
-                    const SsFigLegendEntry *entries,
-                    int                     n,
-                    int                     max_rows,
-                    double                  x,
-                    double                  y)
-{
-  double swatch_w, gap, row_h;
-  int rows = max_rows <= 0 ? MAX (n, 1) : MIN (max_rows, MAX (n, 1));
-
-  legend_metrics (cr, style, &swatch_w, &gap, &row_h);
-  for (int c = 0; c * rows < n; c++)
-    {
-      double widest = 0.0;
-      for (int i = c * rows; i < MIN (n, (c + 1) * rows); i++)
-        {
-          double yc = y + (i - c * rows + 0.5) * row_h;
-          double tw;
-
-          draw_swatch (cr, style, &entries[i], x, yc, swatch_w);
-          ss_fig_text_draw (cr, style, SS_FIG_TEXT_TICK, FALSE, entries[i].label,
-                            x + swatch_w + gap, yc, 0.0, 0.5, 0.0);
-          ss_fig_text_size (cr, style, SS_FIG_TEXT_TICK, FALSE, entries[i].label, &tw, NULL);
-          widest = MAX (widest, tw);
-        }
-      x += swatch_w + 3 * gap + widest;
-    }
-}
-
-void
-ss_fig_legend_line_entry (SsFigLegendEntry *entry,
-                          const SsFigStyle *style,
-                          guint             index,
-                          const char       *label)
-{
-  *entry = (SsFigLegendEntry) { label, SS_FIG_LEGEND_LINE, { 0 }, ss_fig_palette_marker (index) };
-  ss_fig_style_series_color (style, index, &entry->color);
-}
+/* ---- Layout ---- */
 
 cairo_t *
 ss_fig_measure_context_new (void)
@@ -737,71 +453,4 @@ ss_fig_title (cairo_t          *cr,
     ss_fig_text_draw (cr, style, SS_FIG_TEXT_TITLE, FALSE, title, 0.5 * width, y, 0.5, 0.0,
                       0.0);
   return h + 2 * TEXT_GAP * style->font_size;
-}
-
-void
-ss_fig_plot_layout (cairo_t                *cr,
-                    const SsFigStyle       *style,
-                    double                  width,
-                    double                  height,
-                    const char             *title,
-                    const SsFigLegendEntry *entries,
-                    int                     n,
-                    const char             *x_label,
-                    const char             *y_label,
-                    SsFigPlotLayout        *lay)
-{
-  double pad = style->padding, legend_w = 0.0, legend_h = 0.0, row_h, x_space;
-  double top = pad + ss_fig_title (cr, style, title, width, pad, FALSE);
-
-  lay->x_label = x_label;
-  lay->y_label = y_label;
-  lay->entries = entries;
-  lay->n_entries = n;
-  lay->legend_rows = 1;
-  if (n > 0)
-    {
-      ss_fig_legend_size (cr, style, entries, 1, 1, &legend_w, &row_h);
-      lay->legend_rows = MAX (1, (int) ((height - top - pad) / row_h));
-      ss_fig_legend_size (cr, style, entries, n, lay->legend_rows, &legend_w, &legend_h);
-    }
-  lay->legend_x = width - pad - legend_w;
-  lay->legend_y = top + 0.5 * style->font_size;
-
-  lay->frame.top = top + 0.5 * style->font_size;
-  lay->frame.left = ss_fig_y_axis_left (cr, style, &lay->y_ticks, y_label, pad, &lay->y_label_x);
-  x_space = ss_fig_x_axis_height (cr, style, TRUE, x_label, &lay->x_label_dy);
-  lay->frame.bottom = MAX (height - pad - x_space, lay->frame.top + 1.0);
-  /* Half a tick label of room on the right, for the last x tick's label. */
-  lay->frame.right = MAX (lay->legend_x - (n > 0 ? 1.0 : 0.5) * style->font_size,
-                          lay->frame.left + 1.0);
-  lay->frame.x_lo = lay->x_ticks.lo;
-  lay->frame.x_hi = lay->x_ticks.hi;
-  lay->frame.y_lo = lay->y_ticks.lo;
-  lay->frame.y_hi = lay->y_ticks.hi;
-}
-
-void
-ss_fig_plot_draw_axes (cairo_t               *cr,
-                       const SsFigStyle      *style,
-                       const SsFigPlotLayout *lay)
-{
-  ss_fig_draw_y_axis (cr, style, &lay->frame, &lay->y_ticks, lay->y_label, lay->y_label_x);
-  ss_fig_draw_x_axis (cr, style, &lay->frame, &lay->x_ticks, lay->x_label,
-                      lay->frame.bottom + lay->x_label_dy);
-}
-
-void
-ss_fig_plot_draw_legend (cairo_t               *cr,
-                         const SsFigStyle      *style,
-                         const SsFigPlotLayout *lay)
-{
-  ss_fig_legend_draw (cr, style, lay->entries, lay->n_entries, lay->legend_rows, lay->legend_x,
-                      lay->legend_y);
-}
-
-double
-ss_fig_hit_radius (const SsFigStyle *style)
-{
-  return MAX (1.5 * style->marker_size, 6.0);
 }

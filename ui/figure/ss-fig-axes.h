@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* What every figure shares: "nice" ticks, text, axes and legends, drawn on a bare cairo_t.
+/* What every figure shares: text, plot frames and axes, markers, drawn on a bare cairo_t.  The
+ * ticks are ss-fig-ticks.h's, legends ss-fig-legend.h's.
  *
  * Text goes through Pango (pangocairo), not cairo's toy text API: layouts need real ink and
  * logical extents to place rotated layer names and to size margins, the labels need Unicode
@@ -14,41 +15,9 @@
 #include <glib.h>
 
 #include "ss-fig-style.h"
+#include "ss-fig-ticks.h"
 
 G_BEGIN_DECLS
-
-/* ---- Ticks ---- */
-
-#define SS_FIG_MAX_TICKS 16
-
-typedef struct {
-  double lo, hi;                     /* the axis range (the first and last tick, for nice
-                                      * ticks) */
-  double step;                       /* 1, 2 or 5 × 10^k */
-  int    n;                          /* number of ticks, 2..SS_FIG_MAX_TICKS */
-  double values[SS_FIG_MAX_TICKS];   /* ascending, step apart, within [lo, hi] */
-} SsFigTicks;
-
-/* Ticks for data in [lo, hi] with at most max_ticks ticks (clamped to 2..SS_FIG_MAX_TICKS):
- * the smallest step in {1, 2, 5} × 10^k for which floor (lo / step)·step ..
- * ceil (hi / step)·step needs no more than max_ticks ticks; the range is widened to those
- * multiples.  [0, 1] with 6 gives 0, 0.2, …, 1.  Degenerate input: lo == hi is widened around the value (by ±5 % of it,
- * or to [0, 1] for 0), non-finite bounds give [0, 1], and lo > hi is swapped. */
-void   ss_fig_nice_ticks   (double lo, double hi, int max_ticks, SsFigTicks *ticks);
-
-/* Ticks for data in [lo, hi] on an axis that ends a little past the data, as matplotlib's
- * default margins: the axis range is [lo − pad_lo·(hi − lo), hi + pad_hi·(hi − lo)], and the
- * ticks are the multiples inside it of the smallest 1-2-5 step giving at most max_ticks of
- * them (if that leaves fewer than two, ss_fig_nice_ticks's range and ticks are used).  Points
- * at the data's extremes then stay off the axes.  Degenerate input is handled as above. */
-void   ss_fig_data_ticks   (double lo, double hi, double pad_lo, double pad_hi, int max_ticks,
-                            SsFigTicks *ticks);
-
-/* A tick label for value v on an axis of the given step: just enough decimals to tell the
- * ticks apart (step 0.2 → "0.4", step 0.05 → "0.15", step 5 → "15"), a true minus sign
- * (U+2212) for negatives, and %g for very large or very small steps.
- * Returns: (transfer full): free with g_free. */
-char  *ss_fig_format_tick  (double v, double step);
 
 /* ---- Text ---- */
 
@@ -119,69 +88,12 @@ double ss_fig_title          (cairo_t *cr, const SsFigStyle *style, const char *
 void   ss_fig_draw_marker  (cairo_t *cr, const SsFigStyle *style, SsFigMarker marker, double x,
                             double y, double size, const SsFigRgba *color, gboolean outline);
 void   ss_fig_set_color    (cairo_t *cr, const SsFigRgba *color);
+/* Strokes the line from (x0, y0) to (x1, y1) with cr's source and line width. */
+void   ss_fig_stroke_line  (cairo_t *cr, double x0, double y0, double x1, double y1);
 /* Fills the rectangle with color and hatches it with thin diagonal lines in a darker shade
  * (pooling layers' bars and their legend swatch). */
 void   ss_fig_draw_hatched_rect (cairo_t *cr, const SsFigStyle *style, double x, double y,
                                  double w, double h, const SsFigRgba *color);
-
-/* ---- Legends ---- */
-
-typedef enum {
-  SS_FIG_LEGEND_LINE,     /* a short line with the marker on it (curves, trajectories) */
-  SS_FIG_LEGEND_BOX,      /* a filled box (bars) */
-  SS_FIG_LEGEND_HATCH,    /* a hatched box (pooling layers) */
-  SS_FIG_LEGEND_TICK,     /* a short horizontal tick (null baselines) */
-} SsFigLegendSwatch;
-
-typedef struct {
-  const char       *label;     /* plain text, borrowed */
-  SsFigLegendSwatch swatch;
-  SsFigRgba         color;
-  SsFigMarker       marker;    /* for SS_FIG_LEGEND_LINE */
-} SsFigLegendEntry;
-
-/* The size of a legend of n entries laid out in columns of at most max_rows rows (max_rows ≤ 0:
- * one column), in user units. */
-void   ss_fig_legend_size  (cairo_t *cr, const SsFigStyle *style, const SsFigLegendEntry *entries,
-                            int n, int max_rows, double *w, double *h);
-/* Draws that legend with its top-left corner at (x, y). */
-void   ss_fig_legend_draw  (cairo_t *cr, const SsFigStyle *style, const SsFigLegendEntry *entries,
-                            int n, int max_rows, double x, double y);
-/* Sets *entry to category index of a figure whose categories (curves, layers) take style's
- * colours and the palette's markers in order: a line with its marker, labelled label
- * (borrowed). */
-void   ss_fig_legend_line_entry (SsFigLegendEntry *entry, const SsFigStyle *style, guint index,
-                                 const char *label);
-
-/* ---- A plot with its legend on the right ---- */
-
-/* The layout of a plot with x and y axes and a legend down its right side, in as many columns
- * as its rows need (curves, information plane). */
-typedef struct {
-  SsFigFrame              frame;
-  SsFigTicks              x_ticks, y_ticks;
-  double                  y_label_x, x_label_dy;
-  double                  legend_x, legend_y;
-  int                     legend_rows;
-  /* Borrowed from ss_fig_plot_layout's arguments, for drawing */
-  const char             *x_label, *y_label;
-  const SsFigLegendEntry *entries;
-  int                     n_entries;
-} SsFigPlotLayout;
-
-/* Places the legend of n entries down the right of width × height, and the frame and the axis
- * labels (markup, may be NULL) of lay below the figure's title (ss_fig_title: plain text, may
- * be NULL); the figure sets lay->x_ticks and lay->y_ticks first. The labels and entries must
- * outlive lay. */
-void   ss_fig_plot_layout     (cairo_t *cr, const SsFigStyle *style, double width, double height,
-                               const char *title, const SsFigLegendEntry *entries, int n,
-                               const char *x_label, const char *y_label, SsFigPlotLayout *lay);
-/* Draws lay's y and x axes with their labels. */
-void   ss_fig_plot_draw_axes  (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay);
-/* Draws lay's legend. */
-void   ss_fig_plot_draw_legend (cairo_t *cr, const SsFigStyle *style, const SsFigPlotLayout *lay);
-/* How near a point a hit test finds it, in user units: a marker and a half, at least 6. */
-double ss_fig_hit_radius      (const SsFigStyle *style);
 
 /* A cairo context on a 1 × 1 scratch surface, for hit tests that redo a layout without a
  * drawing surface.  Returns: (transfer full): free with cairo_destroy. */

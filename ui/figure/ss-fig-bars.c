@@ -8,6 +8,7 @@
 
 #include "ss-fig-axes.h"
 #include "ss-fig-export.h"
+#include "ss-fig-legend.h"
 
 typedef struct {
   double mean, sd, null_mean;

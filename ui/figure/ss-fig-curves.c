@@ -4,10 +4,9 @@
 #include "ss-fig-curves.h"
 
 #include <math.h>
-#include <string.h>
 
-#include "ss-fig-axes.h"
 #include "ss-fig-export.h"
+#include "ss-fig-plot.h"
 
 typedef struct {
   double x;
@@ -354,16 +353,11 @@ ss_fig_curves_get_marker (const SsFigCurves *fig,
   return m->label;
 }
 
-/* One legend entry per series. Transfer full (g_free). */
-static SsFigLegendEntry *
-legend_new (const SsFigCurves *fig,
-            const SsFigStyle  *style)
+static const char *
+series_label (gconstpointer fig,
+              int           i)
 {
-  SsFigLegendEntry *entries = g_new0 (SsFigLegendEntry, MAX (fig->series->len, 1));
-
-  for (guint i = 0; i < fig->series->len; i++)
-    ss_fig_legend_line_entry (&entries[i], style, i, series_at (fig, (int) i)->label);
-  return entries;
+  return series_at (fig, i)->label;
 }
 
 static void
@@ -399,20 +393,15 @@ integer_ticks (SsFigTicks *t)
   t->hi = MAX (t->hi, t->values[t->n - 1]);
 }
 
+/* The axes' ticks, which follow from the data alone. */
 static void
-cv_layout (const SsFigCurves      *fig,
-           cairo_t                *cr,
-           double                  width,
-           double                  height,
-           const SsFigStyle       *style,
-           const SsFigLegendEntry *entries,
-           SsFigPlotLayout        *lay)
+cv_ticks (const SsFigCurves *fig,
+          SsFigTicks        *x_ticks,
+          SsFigTicks        *y_ticks)
 {
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
-  int n = (int) fig->series->len;
 
-  memset (lay, 0, sizeof *lay);
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < (int) fig->series->len; i++)
     {
       CvSeries *s = series_at (fig, i);
       for (guint k = 0; k < s->y->len; k++)
@@ -428,14 +417,26 @@ cv_layout (const SsFigCurves      *fig,
     y_lo = fig->y_lo;
   if (!isnan (fig->y_hi))
     y_hi = fig->y_hi;
-  ss_fig_data_ticks (x_lo, x_hi, 0.03, 0.03, 7, &lay->x_ticks);
+  ss_fig_data_ticks (x_lo, x_hi, 0.03, 0.03, 7, x_ticks);
   if (fig->x_integer)
-    integer_ticks (&lay->x_ticks);
+    integer_ticks (x_ticks);
   /* A range the caller fixed is kept as given; only the data's own ends get a margin. */
   ss_fig_data_ticks (y_lo, y_hi, isnan (fig->y_lo) ? 0.05 : 0.0, isnan (fig->y_hi) ? 0.05 : 0.0,
-                     6, &lay->y_ticks);
-  ss_fig_plot_layout (cr, style, width, height, fig->title, entries, n, fig->x_label,
-                      fig->y_label, lay);
+                     6, y_ticks);
+}
+
+/* fig's layout on width × height (cr NULL: measured, not drawn); lay starts from { 0 }. */
+static void
+cv_layout (const SsFigCurves *fig,
+           cairo_t           *cr,
+           double             width,
+           double             height,
+           const SsFigStyle  *style,
+           SsFigPlotLayout   *lay)
+{
+  cv_ticks (fig, &lay->x_ticks, &lay->y_ticks);
+  ss_fig_plot_layout (lay, cr, style, width, height, fig->title, (int) fig->series->len,
+                      series_label, fig, fig->x_label, fig->y_label);
 }
 
 static gboolean
@@ -530,22 +531,21 @@ ss_fig_curves_draw (const SsFigCurves *fig,
                     double             height,
                     const SsFigStyle  *style)
 {
-  g_autofree SsFigLegendEntry *entries = NULL;
-  SsFigStyle storage;
-  SsFigPlotLayout lay;
-  int n = (int) fig->series->len;
+  g_auto(SsFigPlotLayout) lay = { 0 };
+  const SsFigLegendEntry *entries;
+  int n;
 
   g_return_if_fail (fig != NULL && cr != NULL);
 
-  style = ss_fig_style_resolve (style, &storage);
-  entries = legend_new (fig, style);
+  cv_layout (fig, cr, width, height, style, &lay);
+  style = &lay.style;
+  entries = lay.entries;
+  n = lay.n_entries;
   cairo_save (cr);
-  ss_fig_draw_background (cr, style, width, height);
-  cv_layout (fig, cr, width, height, style, entries, &lay);
-  ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
+  ss_fig_plot_draw_background (cr, &lay);
   for (int i = 0; i < n; i++)
     draw_marks (cr, style, &lay.frame, series_at (fig, i), &entries[i].color);
-  ss_fig_plot_draw_axes (cr, style, &lay);
+  ss_fig_plot_draw_axes (cr, &lay);
 
   cairo_save (cr);
   cairo_rectangle (cr, lay.frame.left - style->marker_size, lay.frame.top - style->marker_size,
@@ -565,27 +565,8 @@ ss_fig_curves_draw (const SsFigCurves *fig,
                    &entries[i].color, entries[i].marker, TRUE);
   cairo_restore (cr);
 
-  ss_fig_plot_draw_legend (cr, style, &lay);
+  ss_fig_plot_draw_legend (cr, &lay);
   cairo_restore (cr);
-}
-
-/* The layout of width × height without drawing it. */
-static void
-measure_layout (const SsFigCurves *fig,
-                double             width,
-                double             height,
-                const SsFigStyle  *style,
-                SsFigPlotLayout   *lay)
-{
-  g_autofree SsFigLegendEntry *entries = NULL;
-  SsFigStyle storage;
-  cairo_t *cr;
-
-  style = ss_fig_style_resolve (style, &storage);
-  entries = legend_new (fig, style);
-  cr = ss_fig_measure_context_new ();
-  cv_layout (fig, cr, width, height, style, entries, lay);
-  cairo_destroy (cr);
 }
 
 void
@@ -595,11 +576,11 @@ ss_fig_curves_get_frame (const SsFigCurves *fig,
                          const SsFigStyle  *style,
                          SsFigFrame        *frame)
 {
-  SsFigPlotLayout lay;
+  g_auto(SsFigPlotLayout) lay = { 0 };
 
   g_return_if_fail (fig != NULL && frame != NULL);
 
-  measure_layout (fig, width, height, style, &lay);
+  cv_layout (fig, NULL, width, height, style, &lay);
   *frame = lay.frame;
 }
 
@@ -610,12 +591,11 @@ ss_fig_curves_get_x_ticks (const SsFigCurves *fig,
                            const SsFigStyle  *style,
                            SsFigTicks        *ticks)
 {
-  SsFigPlotLayout lay;
+  SsFigTicks y_ticks;
 
   g_return_if_fail (fig != NULL && ticks != NULL);
 
-  measure_layout (fig, width, height, style, &lay);
-  *ticks = lay.x_ticks;
+  cv_ticks (fig, ticks, &y_ticks);
 }
 
 int
@@ -627,24 +607,22 @@ ss_fig_curves_hit (const SsFigCurves *fig,
                    double             y,
                    int               *point)
 {
-  SsFigStyle storage;
-  SsFigFrame frame;
+  g_auto(SsFigPlotLayout) lay = { 0 };
   double best, radius;
   int best_series = -1, best_point = -1;
 
   g_return_val_if_fail (fig != NULL, -1);
 
-  style = ss_fig_style_resolve (style, &storage);
-  ss_fig_curves_get_frame (fig, width, height, style, &frame);
-  radius = ss_fig_hit_radius (style);
+  cv_layout (fig, NULL, width, height, style, &lay);
+  radius = ss_fig_hit_radius (&lay.style);
   best = radius * radius;
   for (guint i = 0; i < fig->series->len; i++)
     {
       CvSeries *s = series_at (fig, (int) i);
       for (guint k = 0; k < s->y->len; k++)
         {
-          double dx = ss_fig_frame_x (&frame, value_at (s->x, k)) - x;
-          double dy = ss_fig_frame_y (&frame, value_at (s->smoothed, k)) - y;
+          double dx = ss_fig_frame_x (&lay.frame, value_at (s->x, k)) - x;
+          double dy = ss_fig_frame_y (&lay.frame, value_at (s->smoothed, k)) - y;
 
           if (dx * dx + dy * dy <= best)
             {

@@ -89,7 +89,8 @@ int          ss_fig_curves_hit          (const SsFigCurves *fig, double width, d
 /* The plot area of the width × height layout (data ↔ user units, ss_fig_frame_x/_y). */
 void         ss_fig_curves_get_frame    (const SsFigCurves *fig, double width, double height,
                                          const SsFigStyle *style, SsFigFrame *frame);
-/* The x axis's ticks in that layout. */
+/* The x axis's ticks in that layout (they follow from the data alone, whatever the size and
+ * style). */
 void         ss_fig_curves_get_x_ticks  (const SsFigCurves *fig, double width, double height,
                                          const SsFigStyle *style, SsFigTicks *ticks);
 

@@ -4,10 +4,9 @@
 #include "ss-fig-infoplane.h"
 
 #include <math.h>
-#include <string.h>
 
-#include "ss-fig-axes.h"
 #include "ss-fig-export.h"
+#include "ss-fig-plot.h"
 
 typedef struct {
   int    epoch;
@@ -194,31 +193,25 @@ ss_fig_infoplane_get_layer_name (const SsFigInfoplane *fig,
   return layer_at (fig, layer)->name;
 }
 
-/* One legend entry per layer. Transfer full (g_free). */
-static SsFigLegendEntry *
-legend_new (const SsFigInfoplane *fig,
-            const SsFigStyle     *style)
+static const char *
+layer_name (gconstpointer fig,
+            int           i)
 {
-  SsFigLegendEntry *entries = g_new0 (SsFigLegendEntry, MAX (fig->layers->len, 1));
-
-  for (guint i = 0; i < fig->layers->len; i++)
-    ss_fig_legend_line_entry (&entries[i], style, i, layer_at (fig, (int) i)->name);
-  return entries;
+  return layer_at (fig, i)->name;
 }
 
+/* fig's layout on width × height (cr NULL: measured, not drawn); lay starts from { 0 }. */
 static void
-ip_layout (const SsFigInfoplane   *fig,
-           cairo_t                *cr,
-           double                  width,
-           double                  height,
-           const SsFigStyle       *style,
-           const SsFigLegendEntry *entries,
-           SsFigPlotLayout        *lay)
+ip_layout (const SsFigInfoplane *fig,
+           cairo_t              *cr,
+           double                width,
+           double                height,
+           const SsFigStyle     *style,
+           SsFigPlotLayout      *lay)
 {
   double x_hi = 0.0, y_hi = 0.0;
   int n = (int) fig->layers->len;
 
-  memset (lay, 0, sizeof *lay);
   for (int i = 0; i < n; i++)
     for (guint k = 0; k <= layer_at (fig, i)->points->len; k++)
       {
@@ -231,7 +224,8 @@ ip_layout (const SsFigInfoplane   *fig,
       }
   ss_fig_data_ticks (0.0, x_hi, 0.0, 0.05, 6, &lay->x_ticks);
   ss_fig_data_ticks (0.0, y_hi, 0.0, 0.05, 6, &lay->y_ticks);
-  ss_fig_plot_layout (cr, style, width, height, fig->title, entries, n, X_LABEL, Y_LABEL, lay);
+  ss_fig_plot_layout (lay, cr, style, width, height, fig->title, n, layer_name, fig, X_LABEL,
+                      Y_LABEL);
 }
 
 static void
@@ -295,25 +289,19 @@ ss_fig_infoplane_draw (const SsFigInfoplane *fig,
                        double                height,
                        const SsFigStyle     *style)
 {
-  g_autofree SsFigLegendEntry *entries = NULL;
-  SsFigStyle storage;
-  SsFigPlotLayout lay;
-  int n = (int) fig->layers->len;
+  g_auto(SsFigPlotLayout) lay = { 0 };
 
   g_return_if_fail (fig != NULL && cr != NULL);
 
-  style = ss_fig_style_resolve (style, &storage);
-  entries = legend_new (fig, style);
+  ip_layout (fig, cr, width, height, style, &lay);
   cairo_save (cr);
-  ss_fig_draw_background (cr, style, width, height);
-  ip_layout (fig, cr, width, height, style, entries, &lay);
-  ss_fig_title (cr, style, fig->title, width, style->padding, TRUE);
-  ss_fig_plot_draw_axes (cr, style, &lay);
+  ss_fig_plot_draw_background (cr, &lay);
+  ss_fig_plot_draw_axes (cr, &lay);
   /* Every layer's lines first, then every layer's markers would hide deep layers' points
    * under shallow layers' lines; layer by layer keeps each trajectory readable. */
-  for (int i = 0; i < n; i++)
-    draw_layer (cr, style, &lay.frame, layer_at (fig, i), (guint) i);
-  ss_fig_plot_draw_legend (cr, style, &lay);
+  for (int i = 0; i < lay.n_entries; i++)
+    draw_layer (cr, &lay.style, &lay.frame, layer_at (fig, i), (guint) i);
+  ss_fig_plot_draw_legend (cr, &lay);
   cairo_restore (cr);
 }
 
@@ -324,18 +312,11 @@ ss_fig_infoplane_get_frame (const SsFigInfoplane *fig,
                             const SsFigStyle     *style,
                             SsFigFrame           *frame)
 {
-  g_autofree SsFigLegendEntry *entries = NULL;
-  SsFigStyle storage;
-  SsFigPlotLayout lay;
-  cairo_t *cr;
+  g_auto(SsFigPlotLayout) lay = { 0 };
 
   g_return_if_fail (fig != NULL && frame != NULL);
 
-  style = ss_fig_style_resolve (style, &storage);
-  entries = legend_new (fig, style);
-  cr = ss_fig_measure_context_new ();
-  ip_layout (fig, cr, width, height, style, entries, &lay);
-  cairo_destroy (cr);
+  ip_layout (fig, NULL, width, height, style, &lay);
   *frame = lay.frame;
 }
 
@@ -349,17 +330,14 @@ ss_fig_infoplane_hit (const SsFigInfoplane *fig,
                       int                  *layer,
                       int                  *epoch)
 {
-  SsFigStyle storage;
-  SsFigFrame frame;
+  g_auto(SsFigPlotLayout) lay = { 0 };
   double best, radius;
   int best_layer = -1, best_point = -1;
 
   g_return_val_if_fail (fig != NULL, FALSE);
 
-  style = ss_fig_style_resolve (style, &storage);
-  ss_fig_infoplane_get_frame (fig, width, height, style, &frame);
-
-  radius = ss_fig_hit_radius (style);
+  ip_layout (fig, NULL, width, height, style, &lay);
+  radius = ss_fig_hit_radius (&lay.style);
   best = radius * radius;
   for (guint i = 0; i < fig->layers->len; i++)
     for (guint k = 0; k <= layer_at (fig, (int) i)->points->len; k++)
@@ -367,8 +345,8 @@ ss_fig_infoplane_hit (const SsFigInfoplane *fig,
         const IpLayer *l = layer_at (fig, (int) i);
         /* The reference point last; drawn below the trajectory, it loses ties. */
         const IpPoint *p = k < l->points->len ? &g_array_index (l->points, IpPoint, k) : &l->ref;
-        double dx = ss_fig_frame_x (&frame, p->x) - x;
-        double dy = ss_fig_frame_y (&frame, p->y) - y;
+        double dx = ss_fig_frame_x (&lay.frame, p->x) - x;
+        double dy = ss_fig_frame_y (&lay.frame, p->y) - y;
 
         /* NaN compares false: undrawn points never hit. */
         if (dx * dx + dy * dy < best || (dx * dx + dy * dy == best && p != &l->ref))
