@@ -38,6 +38,7 @@ The script checks that PyTorch in float32 lands within 1e-5 of the float64 maps 
 import importlib.util
 import io
 import os
+import shutil
 import sys
 
 import onnx
@@ -134,6 +135,11 @@ def main():
     ref = {"viewflat/input": x.clone(), "viewflat/logits": logits64.float()}
     for k in CAM_MODULES:
         ref["viewflat/cam/" + k] = cams64[k].float().contiguous()
+    # Fuzzer seeds (tests/fuzz/corpus-onnx, beside gen-onnx-small.py's): the shape computation
+    # reaches the importer's Shape/Gather/Unsqueeze/Concat code from the start.
+    corpus = os.path.normpath(os.path.join(HERE, "..", "fuzz", "corpus-onnx"))
+    for name in ("viewflat-13", "viewflat-f"):
+        shutil.copyfile(os.path.join(OUT, name + ".onnx"), os.path.join(corpus, name + ".onnx"))
     path = os.path.join(OUT, "viewflat-ref.safetensors")
     sstio.save_file(ref, path, {"generator": "tests/reference/gen-onnx-viewflatten.py",
                                 "torch": torch.__version__, "onnx": onnx.__version__})
