@@ -69,32 +69,46 @@ ss_arch_append_linear (SsArch     *arch,
   return append_simple (arch, SS_OP_LINEAR, name, NULL, out, 0, 0, 0, bias);
 }
 
-int
-ss_arch_append_basic_block (SsArch     *arch,
-                            const char *name,
-                            int         in_channels,
-                            int         out,
-                            int         stride)
-{
-  int block_in = ss_arch_get_n_nodes (arch) - 1;
-  int main_out, shortcut = block_in;
-  g_autofree char *n_conv1 = g_strconcat (name, ".conv1", NULL);
-  g_autofree char *n_bn1 = g_strconcat (name, ".bn1", NULL);
-  g_autofree char *n_relu1 = g_strconcat (name, ".relu1", NULL);
-  g_autofree char *n_conv2 = g_strconcat (name, ".conv2", NULL);
-  g_autofree char *n_bn2 = g_strconcat (name, ".bn2", NULL);
-  g_autofree char *n_ds0 = g_strconcat (name, ".downsample.0", NULL);
-  g_autofree char *n_ds1 = g_strconcat (name, ".downsample.1", NULL);
-  g_autofree char *n_add = g_strconcat (name, ".add", NULL);
-  g_autofree char *n_relu2 = g_strconcat (name, ".relu2", NULL);
+/* One convolution of a residual block's main path. */
+typedef struct {
+  int out, kernel, stride, padding;
+} ResidualConv;
 
-  append_simple (arch, SS_OP_CONV, n_conv1, name, out, 3, stride, 1, FALSE);
-  append_simple (arch, SS_OP_BATCHNORM, n_bn1, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_RELU, n_relu1, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_CONV, n_conv2, name, out, 3, 1, 1, FALSE);
-  main_out = append_simple (arch, SS_OP_BATCHNORM, n_bn2, name, 0, 0, 0, 0, FALSE);
+/* A residual block in torchvision's naming: for each of convs (n_convs) "name.convK" and
+ * "name.bnK", with "name.reluK" between them; a "name.downsample.0/1" 1×1 projection (stride)
+ * when the shape changes; "name.add" and a last "name.reluN". Returns the last node. */
+static int
+append_residual_block (SsArch             *arch,
+                       const char         *name,
+                       int                 in_channels,
+                       int                 stride,
+                       const ResidualConv *convs,
+                       int                 n_convs)
+{
+  const int out = convs[n_convs - 1].out;
+  int block_in = ss_arch_get_n_nodes (arch) - 1;
+  int main_out = block_in, shortcut = block_in;
+  g_autofree char *n_add = g_strconcat (name, ".add", NULL);
+  g_autofree char *n_relu = g_strdup_printf ("%s.relu%d", name, n_convs);
+
+  for (int i = 0; i < n_convs; i++)
+    {
+      g_autofree char *n_conv = g_strdup_printf ("%s.conv%d", name, i + 1);
+      g_autofree char *n_bn = g_strdup_printf ("%s.bn%d", name, i + 1);
+      const ResidualConv *cv = &convs[i];
+      append_simple (arch, SS_OP_CONV, n_conv, name, cv->out, cv->kernel, cv->stride,
+                     cv->padding, FALSE);
+      main_out = append_simple (arch, SS_OP_BATCHNORM, n_bn, name, 0, 0, 0, 0, FALSE);
+      if (i < n_convs - 1)
+        {
+          g_autofree char *n_relu_i = g_strdup_printf ("%s.relu%d", name, i + 1);
+          append_simple (arch, SS_OP_RELU, n_relu_i, name, 0, 0, 0, 0, FALSE);
+        }
+    }
   if (stride != 1 || in_channels != out)
     {
+      g_autofree char *n_ds0 = g_strconcat (name, ".downsample.0", NULL);
+      g_autofree char *n_ds1 = g_strconcat (name, ".downsample.1", NULL);
       SsNode ds = {
         .name = n_ds0, .block = (char *) name, .op = SS_OP_CONV,
         .inputs = { block_in, SS_NODE_INPUT }, .out = out, .kernel = 1, .stride = stride,
@@ -109,7 +123,22 @@ ss_arch_append_basic_block (SsArch     *arch,
     };
     ss_arch_append (arch, &add);
   }
-  return append_simple (arch, SS_OP_RELU, n_relu2, name, 0, 0, 0, 0, FALSE);
+  return append_simple (arch, SS_OP_RELU, n_relu, name, 0, 0, 0, 0, FALSE);
+}
+
+int
+ss_arch_append_basic_block (SsArch     *arch,
+                            const char *name,
+                            int         in_channels,
+                            int         out,
+                            int         stride)
+{
+  const ResidualConv convs[] = {
+    { out, 3, stride, 1 },
+    { out, 3, 1, 1 },
+  };
+
+  return append_residual_block (arch, name, in_channels, stride, convs, G_N_ELEMENTS (convs));
 }
 
 int
@@ -119,48 +148,15 @@ ss_arch_append_bottleneck (SsArch     *arch,
                            int         width,
                            int         stride)
 {
-  const int out = 4 * width;   /* torchvision's Bottleneck.expansion */
-  int block_in = ss_arch_get_n_nodes (arch) - 1;
-  int main_out, shortcut = block_in;
-  g_autofree char *n_conv1 = g_strconcat (name, ".conv1", NULL);
-  g_autofree char *n_bn1 = g_strconcat (name, ".bn1", NULL);
-  g_autofree char *n_relu1 = g_strconcat (name, ".relu1", NULL);
-  g_autofree char *n_conv2 = g_strconcat (name, ".conv2", NULL);
-  g_autofree char *n_bn2 = g_strconcat (name, ".bn2", NULL);
-  g_autofree char *n_relu2 = g_strconcat (name, ".relu2", NULL);
-  g_autofree char *n_conv3 = g_strconcat (name, ".conv3", NULL);
-  g_autofree char *n_bn3 = g_strconcat (name, ".bn3", NULL);
-  g_autofree char *n_ds0 = g_strconcat (name, ".downsample.0", NULL);
-  g_autofree char *n_ds1 = g_strconcat (name, ".downsample.1", NULL);
-  g_autofree char *n_add = g_strconcat (name, ".add", NULL);
-  g_autofree char *n_relu3 = g_strconcat (name, ".relu3", NULL);
+  /* ResNet v1.5: the stride sits on the 3×3 conv2, not on conv1 as in He et al. (2016); the
+   * last conv widens by torchvision's Bottleneck.expansion, 4. */
+  const ResidualConv convs[] = {
+    { width, 1, 1, 0 },
+    { width, 3, stride, 1 },
+    { 4 * width, 1, 1, 0 },
+  };
 
-  /* ResNet v1.5: the stride sits on the 3×3 conv2, not on conv1 as in He et al. (2016). */
-  append_simple (arch, SS_OP_CONV, n_conv1, name, width, 1, 1, 0, FALSE);
-  append_simple (arch, SS_OP_BATCHNORM, n_bn1, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_RELU, n_relu1, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_CONV, n_conv2, name, width, 3, stride, 1, FALSE);
-  append_simple (arch, SS_OP_BATCHNORM, n_bn2, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_RELU, n_relu2, name, 0, 0, 0, 0, FALSE);
-  append_simple (arch, SS_OP_CONV, n_conv3, name, out, 1, 1, 0, FALSE);
-  main_out = append_simple (arch, SS_OP_BATCHNORM, n_bn3, name, 0, 0, 0, 0, FALSE);
-  if (stride != 1 || in_channels != out)
-    {
-      SsNode ds = {
-        .name = n_ds0, .block = (char *) name, .op = SS_OP_CONV,
-        .inputs = { block_in, SS_NODE_INPUT }, .out = out, .kernel = 1, .stride = stride,
-      };
-      ss_arch_append (arch, &ds);
-      shortcut = append_simple (arch, SS_OP_BATCHNORM, n_ds1, name, 0, 0, 0, 0, FALSE);
-    }
-  {
-    SsNode add = {
-      .name = n_add, .block = (char *) name, .op = SS_OP_ADD,
-      .inputs = { main_out, shortcut },
-    };
-    ss_arch_append (arch, &add);
-  }
-  return append_simple (arch, SS_OP_RELU, n_relu3, name, 0, 0, 0, 0, FALSE);
+  return append_residual_block (arch, name, in_channels, stride, convs, G_N_ELEMENTS (convs));
 }
 
 static SsArch *

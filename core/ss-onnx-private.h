@@ -91,29 +91,63 @@ typedef struct {
 /* ---- Parsing (ss-onnx-proto.c, ss-onnx-tensor.c) ---- */
 
 typedef struct {
-  guint objects;   /* nodes, attributes, tensors and names parsed so far */
+  guint    objects;     /* nodes, attributes, tensors and names parsed so far */
+  gboolean has_graph;   /* ModelProto.graph was read: a second one is refused */
 } SsOnnxParse;
 
 /* Counts one more parsed object; fails past the cap (ss-onnx-proto.c). */
 gboolean ss_onnx_parse_count  (SsOnnxParse *ps, const SsPbField *f, GError **error);
-/* A string field as a new NUL-free UTF-8 string in *out (replacing what it held). */
-gboolean ss_onnx_parse_string (SsOnnxParse *ps, const SsPbField *f, const char *what, char **out,
-                               GError **error);
-gboolean ss_onnx_parse_varint (const SsPbReader *r, const SsPbField *f, const char *what,
-                               gint64 *out, GError **error);
 /* A TensorProto field of r into a new *out (set even on failure; free with
  * ss_onnx_tensor_free). */
 gboolean ss_onnx_parse_tensor (SsOnnxParse *ps, const SsPbReader *r, const SsPbField *msg,
                                SsOnnxTensor **out, GError **error);
 void     ss_onnx_tensor_free  (SsOnnxTensor *t);
 
-/* Runs the statement that follows for each field f of reader r; returns FALSE from the calling
- * function on malformed input. */
-#define SS_ONNX_FOR_EACH_FIELD(r, f, error) \
-  SS_ONNX_FOR_EACH_FIELD_ (r, f, error, G_PASTE (st_, __LINE__))
-#define SS_ONNX_FOR_EACH_FIELD_(r, f, error, st)                                 \
-  for (SsPbStatus st; (st = ss_pb_next ((r), &(f), (error))) != SS_PB_END; )     \
-    if (st == SS_PB_ERROR) return FALSE; else
+/* Reads field f of r into data (an SsOnnxField's dest). */
+typedef gboolean (*SsOnnxFieldFunc) (SsOnnxParse *ps, const SsPbReader *r, const SsPbField *f,
+                                     gpointer data, GError **error);
+
+/* What a message does with one of its fields; the comment gives the type of dest. A value that
+ * occurs again replaces the earlier one (protobuf's rule for singular fields); a repeated
+ * field's values are appended. */
+typedef enum {
+  SS_ONNX_FIELD_STRING,    /* char **: NUL-free UTF-8, counted as one parsed object */
+  SS_ONNX_FIELD_STRINGS,   /* GPtrArray * (char *): the same, appended */
+  SS_ONNX_FIELD_VARINT,    /* gint64 * */
+  SS_ONNX_FIELD_FLOAT,     /* float * */
+  SS_ONNX_FIELD_INT64S,    /* GArray ** (gint64), made on first use: packed or not, up to max */
+  SS_ONNX_FIELD_FLOATS,    /* GArray ** (float), the same */
+  SS_ONNX_FIELD_TENSOR,    /* SsOnnxTensor **: a TensorProto (ss_onnx_parse_tensor) */
+  SS_ONNX_FIELD_TENSORS,   /* GPtrArray * (SsOnnxTensor *): the same, appended */
+  SS_ONNX_FIELD_BYTES,     /* SsPbField *: the LEN field itself, its payload borrowed */
+  SS_ONNX_FIELD_PRESENT,   /* const char **: set to what, whatever the field holds */
+  SS_ONNX_FIELD_SKIP,      /* none: the field is not read, only its mark kept */
+  SS_ONNX_FIELD_REFUSED,   /* none: fails with "byte N: " and what */
+  SS_ONNX_FIELD_MESSAGE,   /* none: a sub-message read by the entry's own fields */
+  SS_ONNX_FIELD_LEN,       /* parse's data: parse runs once the wire type is LEN */
+  SS_ONNX_FIELD_OBJECT,    /* the same, and the sub-message counts as one parsed object */
+  SS_ONNX_FIELD_CUSTOM,    /* parse's data: parse checks everything itself */
+} SsOnnxFieldKind;
+
+/* One entry of a message's table of fields, which ends with a { 0 } entry (0 is not a valid
+ * field number). */
+typedef struct _SsOnnxField SsOnnxField;
+struct _SsOnnxField {
+  guint32             number;   /* the field number in onnx.proto */
+  SsOnnxFieldKind     kind;
+  const char         *what;     /* the field in errors ("NodeProto.name"); see the kinds */
+  gpointer            dest;     /* see the kinds */
+  SsOnnxFieldFunc     parse;    /* LEN, OBJECT, CUSTOM */
+  guint               max;      /* INT64S, FLOATS: values at most */
+  int                 mark;     /* non-zero: stored in the caller's *mark once the field is read */
+  const SsOnnxField  *fields;   /* MESSAGE: the sub-message's table */
+};
+
+/* Reads the message in field msg (wire type LEN) of r: each field whose number is in the table
+ * fields as its entry says; the others are skipped. *mark (may be NULL) gets the mark of the
+ * last field of this message read that has one. FALSE with error set on malformed input. */
+gboolean ss_onnx_parse_message (SsOnnxParse *ps, const SsPbReader *r, const SsPbField *msg,
+                                const SsOnnxField *fields, int *mark, GError **error);
 
 /* Parses the size bytes at data, which must outlive the model (raw_data points into them).
  * Checks the wire format and every tensor's declared size against its data. Transfer full. */

@@ -9,11 +9,12 @@
 
 /* The ONNX messages the importer reads, from onnx/onnx.proto: ModelProto, OperatorSetIdProto,
  * GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto and the tensor part of
- * TypeProto (TensorProto is read in ss-onnx-tensor.c). Fields the importer has no use for
- * (doc strings, metadata, value_info, training info, functions) are skipped without being
- * looked into. Nesting is fixed by this schema (a
- * tensor inside an attribute inside a node inside the graph), so there is no recursion, and a
- * sub-graph attribute (If, Loop) is skipped, not parsed: such operators are refused later.
+ * TypeProto (TensorProto is read in ss-onnx-tensor.c). Each message is a table of the fields it
+ * reads (ss_onnx_parse_message); fields the importer has no use for (doc strings, metadata,
+ * value_info, training info, functions) are skipped without being looked into. Nesting is
+ * fixed by this schema (a tensor inside an attribute inside a node inside the graph), so there
+ * is no unbounded recursion, and a sub-graph attribute (If, Loop) is skipped, not parsed: such
+ * operators are refused later.
  *
  * Bounds: every element of a repeated field costs at least one byte of the file, and the
  * number of parsed objects (nodes, attributes, tensors, names) is capped at MAX_OBJECTS, so the
@@ -37,12 +38,12 @@ ss_onnx_parse_count (SsOnnxParse      *ps,
 }
 
 /* A string field as a new NUL-terminated UTF-8 string. */
-gboolean
-ss_onnx_parse_string (SsOnnxParse      *ps,
-                      const SsPbField  *f,
-                      const char       *what,
-                      char            **out,
-                      GError          **error)
+static gboolean
+parse_string (SsOnnxParse      *ps,
+              const SsPbField  *f,
+              const char       *what,
+              char            **out,
+              GError          **error)
 {
   if (f->wire != SS_PB_LEN)
     {
@@ -65,17 +66,109 @@ ss_onnx_parse_string (SsOnnxParse      *ps,
   return TRUE;
 }
 
-gboolean
-ss_onnx_parse_varint (const SsPbReader  *r,
-                      const SsPbField   *f,
-                      const char        *what,
-                      gint64            *out,
-                      GError           **error)
+/* Field f of reader r as its table entry says. */
+static gboolean
+read_field (SsOnnxParse        *ps,
+            const SsPbReader   *r,
+            const SsPbField    *f,
+            const SsOnnxField  *field,
+            GError            **error)
 {
-  if (!ss_pb_expect (r, f, SS_PB_VARINT, what, error))
-    return FALSE;
-  *out = (gint64) f->value;
-  return TRUE;
+  switch (field->kind)
+    {
+    case SS_ONNX_FIELD_STRING:
+      return parse_string (ps, f, field->what, field->dest, error);
+    case SS_ONNX_FIELD_STRINGS:
+      {
+        char *s = NULL;
+        if (!parse_string (ps, f, field->what, &s, error))
+          return FALSE;
+        g_ptr_array_add (field->dest, s);
+        return TRUE;
+      }
+    case SS_ONNX_FIELD_VARINT:
+      if (!ss_pb_expect (r, f, SS_PB_VARINT, field->what, error))
+        return FALSE;
+      *(gint64 *) field->dest = (gint64) f->value;
+      return TRUE;
+    case SS_ONNX_FIELD_FLOAT:
+      if (!ss_pb_expect (r, f, SS_PB_I32, field->what, error))
+        return FALSE;
+      *(float *) field->dest = ss_pb_float (f);
+      return TRUE;
+    case SS_ONNX_FIELD_INT64S:
+    case SS_ONNX_FIELD_FLOATS:
+      {
+        GArray **values = field->dest;
+        gboolean ints = field->kind == SS_ONNX_FIELD_INT64S;
+        if (*values == NULL)
+          *values = g_array_new (FALSE, FALSE, ints ? sizeof (gint64) : sizeof (float));
+        return ints ? ss_pb_append_int64s (r, f, *values, field->max, field->what, error)
+                    : ss_pb_append_floats (r, f, *values, field->max, field->what, error);
+      }
+    case SS_ONNX_FIELD_TENSOR:
+      g_clear_pointer ((SsOnnxTensor **) field->dest, ss_onnx_tensor_free);
+      return ss_onnx_parse_tensor (ps, r, f, field->dest, error);
+    case SS_ONNX_FIELD_TENSORS:
+      {
+        SsOnnxTensor *t = NULL;
+        gboolean ok = ss_onnx_parse_tensor (ps, r, f, &t, error);
+        g_ptr_array_add (field->dest, t);   /* also on failure, to be freed with the rest */
+        return ok;
+      }
+    case SS_ONNX_FIELD_BYTES:
+      if (!ss_pb_expect (r, f, SS_PB_LEN, field->what, error))
+        return FALSE;
+      *(SsPbField *) field->dest = *f;
+      return TRUE;
+    case SS_ONNX_FIELD_PRESENT:
+      *(const char **) field->dest = field->what;
+      return TRUE;
+    case SS_ONNX_FIELD_SKIP:
+      return TRUE;
+    case SS_ONNX_FIELD_REFUSED:
+      g_set_error (error, SS_ERROR, SS_ERROR_FORMAT, "byte %" G_GSIZE_FORMAT ": %s", f->offset,
+                   field->what);
+      return FALSE;
+    case SS_ONNX_FIELD_MESSAGE:
+      return ss_pb_expect (r, f, SS_PB_LEN, field->what, error) &&
+             ss_onnx_parse_message (ps, r, f, field->fields, NULL, error);
+    case SS_ONNX_FIELD_LEN:
+      return ss_pb_expect (r, f, SS_PB_LEN, field->what, error) &&
+             field->parse (ps, r, f, field->dest, error);
+    case SS_ONNX_FIELD_OBJECT:
+      return ss_pb_expect (r, f, SS_PB_LEN, field->what, error) &&
+             ss_onnx_parse_count (ps, f, error) && field->parse (ps, r, f, field->dest, error);
+    case SS_ONNX_FIELD_CUSTOM:
+      return field->parse (ps, r, f, field->dest, error);
+    }
+  g_assert_not_reached ();
+}
+
+gboolean
+ss_onnx_parse_message (SsOnnxParse        *ps,
+                       const SsPbReader   *r,
+                       const SsPbField    *msg,
+                       const SsOnnxField  *fields,
+                       int                *mark,
+                       GError            **error)
+{
+  SsPbReader sub;
+  SsPbField f;
+  SsPbStatus st;
+
+  ss_pb_reader_sub (&sub, r, msg);
+  while ((st = ss_pb_next (&sub, &f, error)) == SS_PB_FIELD)
+    for (const SsOnnxField *field = fields; field->number != 0; field++)
+      if (field->number == f.number)
+        {
+          if (!read_field (ps, &sub, &f, field, error))
+            return FALSE;
+          if (field->mark != 0 && mark != NULL)
+            *mark = field->mark;
+          break;
+        }
+  return st == SS_PB_END;
 }
 
 static void
@@ -92,80 +185,38 @@ attr_free (gpointer data)
   g_free (a);
 }
 
+/* NodeProto.attribute, appended to data (the node's attrs). */
 static gboolean
 parse_attr (SsOnnxParse       *ps,
             const SsPbReader  *r,
             const SsPbField   *msg,
-            SsOnnxAttr        *a,
+            gpointer           data,
             GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxAttr *a = g_new0 (SsOnnxAttr, 1);
   gint64 type = 0;
-  SsOnnxAttrType seen = SS_ONNX_ATTR_UNDEFINED;
+  int seen = SS_ONNX_ATTR_UNDEFINED;   /* the type of the last value field */
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_STRING, "AttributeProto.name", &a->name },
+    { 2, SS_ONNX_FIELD_FLOAT, "AttributeProto.f", &a->f, .mark = SS_ONNX_ATTR_FLOAT },
+    { 3, SS_ONNX_FIELD_VARINT, "AttributeProto.i", &a->i, .mark = SS_ONNX_ATTR_INT },
+    { 4, SS_ONNX_FIELD_STRING, "AttributeProto.s", &a->s, .mark = SS_ONNX_ATTR_STRING },
+    { 5, SS_ONNX_FIELD_TENSOR, NULL, &a->t, .mark = SS_ONNX_ATTR_TENSOR },
+    /* A sub-graph: not parsed, the operator is refused. */
+    { 6, SS_ONNX_FIELD_SKIP, .mark = SS_ONNX_ATTR_GRAPH },
+    { 7, SS_ONNX_FIELD_FLOATS, "AttributeProto.floats", &a->floats, .max = MAX_ATTR_VALUES,
+      .mark = SS_ONNX_ATTR_FLOATS },
+    { 8, SS_ONNX_FIELD_INT64S, "AttributeProto.ints", &a->ints, .max = MAX_ATTR_VALUES,
+      .mark = SS_ONNX_ATTR_INTS },
+    { 20, SS_ONNX_FIELD_VARINT, "AttributeProto.type", &type },
+    { 21, SS_ONNX_FIELD_REFUSED, "an attribute refers to a function's attribute, which only "
+                                 "ONNX functions may do" },
+    { 0 }
+  };
 
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    switch (f.number)
-      {
-      case 1:
-        if (!ss_onnx_parse_string (ps, &f, "AttributeProto.name", &a->name, error))
-          return FALSE;
-        break;
-      case 2:
-        if (!ss_pb_expect (&sub, &f, SS_PB_I32, "AttributeProto.f", error))
-          return FALSE;
-        a->f = ss_pb_float (&f);
-        seen = SS_ONNX_ATTR_FLOAT;
-        break;
-      case 3:
-        if (!ss_onnx_parse_varint (&sub, &f, "AttributeProto.i", &a->i, error))
-          return FALSE;
-        seen = SS_ONNX_ATTR_INT;
-        break;
-      case 4:
-        if (!ss_onnx_parse_string (ps, &f, "AttributeProto.s", &a->s, error))
-          return FALSE;
-        seen = SS_ONNX_ATTR_STRING;
-        break;
-      case 5:
-        ss_onnx_tensor_free (a->t);
-        a->t = NULL;
-        if (!ss_onnx_parse_tensor (ps, &sub, &f, &a->t, error))
-          return FALSE;
-        seen = SS_ONNX_ATTR_TENSOR;
-        break;
-      case 6:
-        seen = SS_ONNX_ATTR_GRAPH;   /* a sub-graph: not parsed, the operator is refused */
-        break;
-      case 7:
-        if (a->floats == NULL)
-          a->floats = g_array_new (FALSE, FALSE, sizeof (float));
-        if (!ss_pb_append_floats (&sub, &f, a->floats, MAX_ATTR_VALUES, "AttributeProto.floats",
-                                  error))
-          return FALSE;
-        seen = SS_ONNX_ATTR_FLOATS;
-        break;
-      case 8:
-        if (a->ints == NULL)
-          a->ints = g_array_new (FALSE, FALSE, sizeof (gint64));
-        if (!ss_pb_append_int64s (&sub, &f, a->ints, MAX_ATTR_VALUES, "AttributeProto.ints",
-                                  error))
-          return FALSE;
-        seen = SS_ONNX_ATTR_INTS;
-        break;
-      case 20:
-        if (!ss_onnx_parse_varint (&sub, &f, "AttributeProto.type", &type, error))
-          return FALSE;
-        break;
-      case 21:
-        g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                     "byte %" G_GSIZE_FORMAT ": an attribute refers to a function's attribute, "
-                     "which only ONNX functions may do", f.offset);
-        return FALSE;
-      default:
-        break;
-      }
+  g_ptr_array_add (data, a);
+  if (!ss_onnx_parse_message (ps, r, msg, fields, &seen, error))
+    return FALSE;
   if (a->name == NULL || a->name[0] == '\0')
     {
       g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
@@ -174,7 +225,7 @@ parse_attr (SsOnnxParse       *ps,
     }
   /* IR version 1 files leave the type out; the field that is present says it. Types the
    * importer does not read keep their number and are refused where used. */
-  a->type = type != 0 ? (SsOnnxAttrType) CLAMP (type, 0, 100) : seen;
+  a->type = type != 0 ? (SsOnnxAttrType) CLAMP (type, 0, 100) : (SsOnnxAttrType) seen;
   return TRUE;
 }
 
@@ -191,54 +242,38 @@ node_free (gpointer data)
   g_free (n);
 }
 
+static SsOnnxNode *
+node_new (void)
+{
+  SsOnnxNode *n = g_new0 (SsOnnxNode, 1);
+  n->inputs = g_ptr_array_new_with_free_func (g_free);
+  n->outputs = g_ptr_array_new_with_free_func (g_free);
+  n->attrs = g_ptr_array_new_with_free_func (attr_free);
+  return n;
+}
+
+/* GraphProto.node, appended to data (the model's nodes). */
 static gboolean
 parse_node (SsOnnxParse       *ps,
             const SsPbReader  *r,
             const SsPbField   *msg,
-            SsOnnxNode        *n,
+            gpointer           data,
             GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxNode *n = node_new ();
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_STRINGS, "NodeProto.input", n->inputs },
+    { 2, SS_ONNX_FIELD_STRINGS, "NodeProto.output", n->outputs },
+    { 3, SS_ONNX_FIELD_STRING, "NodeProto.name", &n->name },
+    { 4, SS_ONNX_FIELD_STRING, "NodeProto.op_type", &n->op_type },
+    { 5, SS_ONNX_FIELD_OBJECT, "NodeProto.attribute", n->attrs, parse_attr },
+    { 7, SS_ONNX_FIELD_STRING, "NodeProto.domain", &n->domain },
+    { 0 }
+  };
 
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    {
-      char *s = NULL;
-      switch (f.number)
-        {
-        case 1:
-        case 2:
-          if (!ss_onnx_parse_string (ps, &f, f.number == 1 ? "NodeProto.input"
-                                                          : "NodeProto.output", &s, error))
-            return FALSE;
-          g_ptr_array_add (f.number == 1 ? n->inputs : n->outputs, s);
-          break;
-        case 3:
-          if (!ss_onnx_parse_string (ps, &f, "NodeProto.name", &n->name, error))
-            return FALSE;
-          break;
-        case 4:
-          if (!ss_onnx_parse_string (ps, &f, "NodeProto.op_type", &n->op_type, error))
-            return FALSE;
-          break;
-        case 7:
-          if (!ss_onnx_parse_string (ps, &f, "NodeProto.domain", &n->domain, error))
-            return FALSE;
-          break;
-        case 5:
-          {
-            SsOnnxAttr *a = g_new0 (SsOnnxAttr, 1);
-            g_ptr_array_add (n->attrs, a);
-            if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "NodeProto.attribute", error) ||
-                !ss_onnx_parse_count (ps, &f, error) || !parse_attr (ps, &sub, &f, a, error))
-              return FALSE;
-          }
-          break;
-        default:
-          break;
-        }
-    }
+  g_ptr_array_add (data, n);
+  if (!ss_onnx_parse_message (ps, r, msg, fields, NULL, error))
+    return FALSE;
   if (n->name == NULL)
     n->name = g_strdup ("");
   if (n->domain == NULL)
@@ -253,95 +288,85 @@ parse_node (SsOnnxParse       *ps,
   return TRUE;
 }
 
-/* ValueInfoProto → TypeProto → TypeProto.Tensor → TensorShapeProto → Dimension. */
+/* ValueInfoProto → TypeProto → TypeProto.Tensor → TensorShapeProto → Dimension; the data of
+ * parse_dim and parse_shape is the SsOnnxValueInfo. */
+
+/* TensorShapeProto.dim, appended to the value's dims. */
 static gboolean
 parse_dim (SsOnnxParse       *ps,
            const SsPbReader  *r,
            const SsPbField   *msg,
-           gint64            *dim,
+           gpointer           data,
            GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxValueInfo *v = data;
+  gint64 dim = -1;
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_VARINT, "Dimension.dim_value", &dim },
+    { 0 }
+  };
 
-  *dim = -1;
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    if (f.number == 1)
-      {
-        if (!ss_onnx_parse_varint (&sub, &f, "Dimension.dim_value", dim, error))
-          return FALSE;
-        if (*dim < 0)
-          *dim = -1;   /* not a valid size: treated as unknown, and refused where needed */
-      }
+  if (v->ndim >= SS_ONNX_MAX_DIMS)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
+                   "byte %" G_GSIZE_FORMAT ": “%s” has more than %d dimensions", msg->offset,
+                   v->name ? v->name : "a graph input or output", SS_ONNX_MAX_DIMS);
+      return FALSE;
+    }
+  if (!ss_onnx_parse_message (ps, r, msg, fields, NULL, error))
+    return FALSE;
+  /* A negative size is not valid: treated as unknown, and refused where needed. */
+  v->dims[v->ndim++] = MAX (dim, -1);
   return TRUE;
 }
 
 static gboolean
+parse_shape (SsOnnxParse       *ps,
+             const SsPbReader  *r,
+             const SsPbField   *msg,
+             gpointer           data,
+             GError           **error)
+{
+  SsOnnxValueInfo *v = data;
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_LEN, "TensorShapeProto.dim", v, parse_dim },
+    { 0 }
+  };
+
+  v->ndim = 0;
+  return ss_onnx_parse_message (ps, r, msg, fields, NULL, error);
+}
+
+/* GraphProto.input or output, appended to data (the model's inputs or outputs). */
+static gboolean
 parse_value_info (SsOnnxParse       *ps,
                   const SsPbReader  *r,
                   const SsPbField   *msg,
-                  SsOnnxValueInfo   *v,
+                  gpointer           data,
                   GError           **error)
 {
-  SsPbReader sub, type, tensor, shape;
-  SsPbField f, g, h, k;
+  SsOnnxValueInfo *v = g_new0 (SsOnnxValueInfo, 1);
+  gint64 elem = 0;
+  const SsOnnxField tensor_type[] = {
+    { 1, SS_ONNX_FIELD_VARINT, "TypeProto.Tensor.elem_type", &elem },
+    { 2, SS_ONNX_FIELD_LEN, "TypeProto.Tensor.shape", v, parse_shape },
+    { 0 }
+  };
+  const SsOnnxField type[] = {
+    { 1, SS_ONNX_FIELD_MESSAGE, "TypeProto.tensor_type", .fields = tensor_type },
+    { 0 }
+  };
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_STRING, "ValueInfoProto.name", &v->name },
+    { 2, SS_ONNX_FIELD_MESSAGE, "ValueInfoProto.type", .fields = type },
+    { 0 }
+  };
 
   v->ndim = -1;
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    {
-      if (f.number == 1 && !ss_onnx_parse_string (ps, &f, "ValueInfoProto.name", &v->name, error))
-        return FALSE;
-      if (f.number != 2)
-        continue;
-      if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "ValueInfoProto.type", error))
-        return FALSE;
-      ss_pb_reader_sub (&type, &sub, &f);
-      SS_ONNX_FOR_EACH_FIELD (&type, g, error)
-        {
-          if (g.number != 1)
-            continue;
-          if (!ss_pb_expect (&type, &g, SS_PB_LEN, "TypeProto.tensor_type", error))
-            return FALSE;
-          ss_pb_reader_sub (&tensor, &type, &g);
-          SS_ONNX_FOR_EACH_FIELD (&tensor, h, error)
-            {
-              gint64 elem;
-              if (h.number == 1)
-                {
-                  if (!ss_onnx_parse_varint (&tensor, &h, "TypeProto.Tensor.elem_type", &elem,
-                                             error))
-                    return FALSE;
-                  v->elem_type = (int) CLAMP (elem, 0, G_MAXINT);
-                  continue;
-                }
-              if (h.number != 2)
-                continue;
-              if (!ss_pb_expect (&tensor, &h, SS_PB_LEN, "TypeProto.Tensor.shape", error))
-                return FALSE;
-              v->ndim = 0;
-              ss_pb_reader_sub (&shape, &tensor, &h);
-              SS_ONNX_FOR_EACH_FIELD (&shape, k, error)
-                {
-                  if (k.number != 1)
-                    continue;
-                  if (!ss_pb_expect (&shape, &k, SS_PB_LEN, "TensorShapeProto.dim", error))
-                    return FALSE;
-                  if (v->ndim >= SS_ONNX_MAX_DIMS)
-                    {
-                      g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                                   "byte %" G_GSIZE_FORMAT ": “%s” has more than %d dimensions",
-                                   k.offset, v->name ? v->name : "a graph input or output",
-                                   SS_ONNX_MAX_DIMS);
-                      return FALSE;
-                    }
-                  if (!parse_dim (ps, &shape, &k, &v->dims[v->ndim++], error))
-                    return FALSE;
-                }
-            }
-        }
-    }
+  g_ptr_array_add (data, v);
+  if (!ss_onnx_parse_message (ps, r, msg, fields, NULL, error))
+    return FALSE;
+  v->elem_type = (int) CLAMP (elem, 0, G_MAXINT);
   if (v->name == NULL || v->name[0] == '\0')
     {
       g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
@@ -360,89 +385,57 @@ value_info_free (gpointer data)
   g_free (v);
 }
 
+/* ModelProto.graph: data is the model. */
 static gboolean
 parse_graph (SsOnnxParse       *ps,
              const SsPbReader  *r,
              const SsPbField   *msg,
-             SsOnnxModel       *m,
+             gpointer           data,
              GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxModel *m = data;
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_OBJECT, "GraphProto.node", m->nodes, parse_node },
+    { 2, SS_ONNX_FIELD_STRING, "GraphProto.name", &m->graph_name },
+    { 5, SS_ONNX_FIELD_TENSORS, NULL, m->initializers },
+    { 11, SS_ONNX_FIELD_OBJECT, "GraphProto.input", m->inputs, parse_value_info },
+    { 12, SS_ONNX_FIELD_OBJECT, "GraphProto.input", m->outputs, parse_value_info },
+    { 15, SS_ONNX_FIELD_REFUSED, "the graph has sparse initializers, which Supersign does not "
+                                 "read" },
+    { 0 }
+  };
 
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    switch (f.number)
-      {
-      case 1:
-        {
-          SsOnnxNode *n = g_new0 (SsOnnxNode, 1);
-          n->inputs = g_ptr_array_new_with_free_func (g_free);
-          n->outputs = g_ptr_array_new_with_free_func (g_free);
-          n->attrs = g_ptr_array_new_with_free_func (attr_free);
-          g_ptr_array_add (m->nodes, n);
-          if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "GraphProto.node", error) ||
-              !ss_onnx_parse_count (ps, &f, error) || !parse_node (ps, &sub, &f, n, error))
-            return FALSE;
-        }
-        break;
-      case 2:
-        if (!ss_onnx_parse_string (ps, &f, "GraphProto.name", &m->graph_name, error))
-          return FALSE;
-        break;
-      case 5:
-        {
-          SsOnnxTensor *t = NULL;
-          gboolean ok = ss_onnx_parse_tensor (ps, &sub, &f, &t, error);
-          if (t != NULL)
-            g_ptr_array_add (m->initializers, t);
-          if (!ok)
-            return FALSE;
-        }
-        break;
-      case 11:
-      case 12:
-        {
-          SsOnnxValueInfo *v = g_new0 (SsOnnxValueInfo, 1);
-          g_ptr_array_add (f.number == 11 ? m->inputs : m->outputs, v);
-          if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "GraphProto.input", error) ||
-              !ss_onnx_parse_count (ps, &f, error) || !parse_value_info (ps, &sub, &f, v, error))
-            return FALSE;
-        }
-        break;
-      case 15:
-        g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                     "byte %" G_GSIZE_FORMAT ": the graph has sparse initializers, which "
-                     "Supersign does not read", f.offset);
-        return FALSE;
-      default:
-        break;
-      }
-  return TRUE;
+  /* Checked before the wire type: a second graph is refused whatever it holds. */
+  if (ps->has_graph)
+    {
+      g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
+                   "byte %" G_GSIZE_FORMAT ": the model holds two graphs", msg->offset);
+      return FALSE;
+    }
+  ps->has_graph = TRUE;
+  return ss_pb_expect (r, msg, SS_PB_LEN, "ModelProto.graph", error) &&
+         ss_onnx_parse_message (ps, r, msg, fields, NULL, error);
 }
 
+/* ModelProto.opset_import: data is the model. */
 static gboolean
 parse_opset (SsOnnxParse       *ps,
              const SsPbReader  *r,
              const SsPbField   *msg,
-             SsOnnxModel       *m,
+             gpointer           data,
              GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxModel *m = data;
   g_autofree char *domain = NULL;
   gint64 version = 0;
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_STRING, "OperatorSetIdProto.domain", &domain },
+    { 2, SS_ONNX_FIELD_VARINT, "OperatorSetIdProto.version", &version },
+    { 0 }
+  };
 
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    {
-      if (f.number == 1 &&
-          !ss_onnx_parse_string (ps, &f, "OperatorSetIdProto.domain", &domain, error))
-        return FALSE;
-      if (f.number == 2 &&
-          !ss_onnx_parse_varint (&sub, &f, "OperatorSetIdProto.version", &version, error))
-        return FALSE;
-    }
+  if (!ss_onnx_parse_message (ps, r, msg, fields, NULL, error))
+    return FALSE;
   if (domain == NULL || domain[0] == '\0' || g_str_equal (domain, "ai.onnx"))
     {
       if (m->opset != 0)
@@ -480,9 +473,13 @@ ss_onnx_model_parse (const guint8  *data,
   g_autoptr(SsOnnxModel) m = g_new0 (SsOnnxModel, 1);
   SsOnnxParse ps = { 0 };
   SsPbReader r;
-  SsPbField f;
-  gboolean has_graph = FALSE;
-  SsPbStatus st;
+  const SsPbField whole = { .wire = SS_PB_LEN, .data = data, .len = size };   /* the ModelProto */
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_VARINT, "ModelProto.ir_version", &m->ir_version },
+    { 7, SS_ONNX_FIELD_CUSTOM, NULL, m, parse_graph },
+    { 8, SS_ONNX_FIELD_OBJECT, "ModelProto.opset_import", m, parse_opset },
+    { 0 }
+  };
 
   m->nodes = g_ptr_array_new_with_free_func (node_free);
   m->initializers = g_ptr_array_new_with_free_func ((GDestroyNotify) ss_onnx_tensor_free);
@@ -494,32 +491,9 @@ ss_onnx_model_parse (const guint8  *data,
       return NULL;
     }
   ss_pb_reader_init (&r, data, size);
-  while ((st = ss_pb_next (&r, &f, error)) == SS_PB_FIELD)
-    {
-      gboolean ok = TRUE;
-      if (f.number == 1)
-        ok = ss_onnx_parse_varint (&r, &f, "ModelProto.ir_version", &m->ir_version, error);
-      else if (f.number == 7)
-        {
-          if (has_graph)
-            {
-              g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                           "byte %" G_GSIZE_FORMAT ": the model holds two graphs", f.offset);
-              return NULL;
-            }
-          has_graph = TRUE;
-          ok = ss_pb_expect (&r, &f, SS_PB_LEN, "ModelProto.graph", error) &&
-               parse_graph (&ps, &r, &f, m, error);
-        }
-      else if (f.number == 8)
-        ok = ss_pb_expect (&r, &f, SS_PB_LEN, "ModelProto.opset_import", error) &&
-             ss_onnx_parse_count (&ps, &f, error) && parse_opset (&ps, &r, &f, m, error);
-      if (!ok)
-        return NULL;
-    }
-  if (st == SS_PB_ERROR)
+  if (!ss_onnx_parse_message (&ps, &r, &whole, fields, NULL, error))
     return NULL;
-  if (!has_graph)
+  if (!ps.has_graph)
     {
       g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
                    "no graph in the file (it is truncated, or not an ONNX model)");

@@ -66,33 +66,37 @@ plain_file_name (const char *s)
          strpbrk (s, "/\\:") == NULL;
 }
 
+/* What a tensor's external_data entries say (key, value pairs). */
+typedef struct {
+  SsOnnxTensor *t;
+  gboolean      has_length;
+  guint64       length;
+} ExternalData;
+
+/* TensorProto.external_data: one entry; data is the ExternalData. */
 static gboolean
 parse_external_entry (SsOnnxParse       *ps,
                       const SsPbReader  *r,
                       const SsPbField   *entry,
-                      SsOnnxTensor      *t,
-                      gboolean          *has_length,
-                      guint64           *length,
+                      gpointer           data,
                       GError           **error)
 {
-  SsPbReader sub;
-  SsPbField f;
+  ExternalData *ext = data;
   g_autofree char *key = NULL, *value = NULL;
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_STRING, "external_data key", &key },
+    { 2, SS_ONNX_FIELD_STRING, "external_data value", &value },
+    { 0 }
+  };
 
-  ss_pb_reader_sub (&sub, r, entry);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    {
-      if (f.number == 1 && !ss_onnx_parse_string (ps, &f, "external_data key", &key, error))
-        return FALSE;
-      if (f.number == 2 && !ss_onnx_parse_string (ps, &f, "external_data value", &value, error))
-        return FALSE;
-    }
+  if (!ss_onnx_parse_message (ps, r, entry, fields, NULL, error))
+    return FALSE;
   if (key == NULL || value == NULL)
     return TRUE;
   if (g_str_equal (key, "location"))
     {
-      g_free (t->location);
-      t->location = g_steal_pointer (&value);
+      g_free (ext->t->location);
+      ext->t->location = g_steal_pointer (&value);
     }
   else if (g_str_equal (key, "offset") || g_str_equal (key, "length"))
     {
@@ -105,11 +109,11 @@ parse_external_entry (SsOnnxParse       *ps,
           return FALSE;
         }
       if (g_str_equal (key, "offset"))
-        t->ext_offset = v;
+        ext->t->ext_offset = v;
       else
         {
-          *has_length = TRUE;
-          *length = v;
+          ext->has_length = TRUE;
+          ext->length = v;
         }
     }
   return TRUE;
@@ -232,83 +236,43 @@ ss_onnx_parse_tensor (SsOnnxParse       *ps,
                       GError           **error)
 {
   g_autoptr(GArray) dims = g_array_new (FALSE, FALSE, sizeof (gint64));
-  SsOnnxTensor *t;
-  SsPbReader sub;
-  SsPbField f;
+  SsOnnxTensor *t = g_new0 (SsOnnxTensor, 1);
   gint64 data_type = 0, location_kind = 0;
-  gboolean has_length = FALSE;
-  guint64 length = 0;
+  ExternalData ext = { t, FALSE, 0 };
+  SsPbField raw = { 0 };
+  const SsOnnxField fields[] = {
+    { 1, SS_ONNX_FIELD_INT64S, "TensorProto.dims", &dims, .max = SS_ONNX_MAX_DIMS },
+    { 2, SS_ONNX_FIELD_VARINT, "TensorProto.data_type", &data_type },
+    { 3, SS_ONNX_FIELD_REFUSED, "a tensor is split into segments, which Supersign does not "
+                                "read" },
+    { 4, SS_ONNX_FIELD_FLOATS, "TensorProto.float_data", &t->floats, .max = G_MAXINT32 },
+    { 5, SS_ONNX_FIELD_PRESENT, "int32_data", &t->other_field },
+    { 6, SS_ONNX_FIELD_PRESENT, "string_data", &t->other_field },
+    { 7, SS_ONNX_FIELD_INT64S, "TensorProto.int64_data", &t->int64s, .max = G_MAXINT32 },
+    { 8, SS_ONNX_FIELD_STRING, "TensorProto.name", &t->name },
+    { 9, SS_ONNX_FIELD_BYTES, "TensorProto.raw_data", &raw },
+    { 10, SS_ONNX_FIELD_PRESENT, "double_data", &t->other_field },
+    { 11, SS_ONNX_FIELD_PRESENT, "uint64_data", &t->other_field },
+    { 13, SS_ONNX_FIELD_OBJECT, "TensorProto.external_data", &ext, parse_external_entry },
+    { 14, SS_ONNX_FIELD_VARINT, "TensorProto.data_location", &location_kind },
+    { 0 }
+  };
 
-  if (!ss_pb_expect (r, msg, SS_PB_LEN, "a tensor", error) || !ss_onnx_parse_count (ps, msg, error))
-    return FALSE;
-  t = g_new0 (SsOnnxTensor, 1);
   *out = t;   /* the caller frees it, also on failure */
-  ss_pb_reader_sub (&sub, r, msg);
-  SS_ONNX_FOR_EACH_FIELD (&sub, f, error)
-    switch (f.number)
-      {
-      case 1:
-        if (!ss_pb_append_int64s (&sub, &f, dims, SS_ONNX_MAX_DIMS, "TensorProto.dims", error))
-          return FALSE;
-        break;
-      case 2:
-        if (!ss_onnx_parse_varint (&sub, &f, "TensorProto.data_type", &data_type, error))
-          return FALSE;
-        break;
-      case 3:
-        g_set_error (error, SS_ERROR, SS_ERROR_FORMAT,
-                     "byte %" G_GSIZE_FORMAT ": a tensor is split into segments, which "
-                     "Supersign does not read", f.offset);
-        return FALSE;
-      case 4:
-        if (t->floats == NULL)
-          t->floats = g_array_new (FALSE, FALSE, sizeof (float));
-        if (!ss_pb_append_floats (&sub, &f, t->floats, G_MAXINT32, "TensorProto.float_data",
-                                  error))
-          return FALSE;
-        break;
-      case 7:
-        if (t->int64s == NULL)
-          t->int64s = g_array_new (FALSE, FALSE, sizeof (gint64));
-        if (!ss_pb_append_int64s (&sub, &f, t->int64s, G_MAXINT32, "TensorProto.int64_data",
-                                  error))
-          return FALSE;
-        break;
-      case 5: t->other_field = "int32_data"; break;
-      case 6: t->other_field = "string_data"; break;
-      case 10: t->other_field = "double_data"; break;
-      case 11: t->other_field = "uint64_data"; break;
-      case 8:
-        if (!ss_onnx_parse_string (ps, &f, "TensorProto.name", &t->name, error))
-          return FALSE;
-        break;
-      case 9:
-        if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "TensorProto.raw_data", error))
-          return FALSE;
-        t->has_raw = TRUE;
-        t->raw = f.data;
-        t->raw_len = f.len;
-        break;
-      case 13:
-        if (!ss_pb_expect (&sub, &f, SS_PB_LEN, "TensorProto.external_data", error) ||
-            !ss_onnx_parse_count (ps, &f, error) ||
-            !parse_external_entry (ps, &sub, &f, t, &has_length, &length, error))
-          return FALSE;
-        break;
-      case 14:
-        if (!ss_onnx_parse_varint (&sub, &f, "TensorProto.data_location", &location_kind, error))
-          return FALSE;
-        break;
-      default:
-        break;
-      }
+  if (!ss_pb_expect (r, msg, SS_PB_LEN, "a tensor", error) ||
+      !ss_onnx_parse_count (ps, msg, error) ||
+      !ss_onnx_parse_message (ps, r, msg, fields, NULL, error))
+    return FALSE;
   if (t->name == NULL)
     t->name = g_strdup ("");
+  t->has_raw = raw.wire == SS_PB_LEN;   /* raw_data was read */
+  t->raw = raw.data;
+  t->raw_len = raw.len;
   t->data_type = (int) CLAMP (data_type, -1, G_MAXINT);
   t->ndim = (int) dims->len;
   if (dims->len > 0)
     memcpy (t->dims, dims->data, dims->len * sizeof (gint64));
-  return check_tensor (t, msg->offset, location_kind, has_length, length, error);
+  return check_tensor (t, msg->offset, location_kind, ext.has_length, ext.length, error);
 }
 
 /* ---------------------------------------------------------------------------------------- */

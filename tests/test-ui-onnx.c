@@ -20,29 +20,16 @@
 
 #define TIMEOUT_S 240.0
 
-static AdwApplication *app;
 static SsWindow *window;
-
-static SsSession *
-session (void)
-{
-  return ss_window_get_session (window);
-}
-
-static SsLayersView *
-layers_view (void)
-{
-  return SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
-}
 
 /* A condition: the model titled data (a string) is open and its job done. */
 static gboolean
 model_open (gpointer data)
 {
-  SsSessionModel *model = ss_session_get_model (session ());
+  SsSessionModel *model = ss_session_get_model (ui_test_session ());
   return model != NULL && g_str_equal (model->title, data) &&
-         !ss_job_is_running (ss_session_get_model_job (session ())) &&
-         ss_layers_view_get_n_rows (layers_view ()) ==
+         !ss_job_is_running (ss_session_get_model_job (ui_test_session ())) &&
+         ss_layers_view_get_n_rows (ui_test_layers_view ()) ==
            (guint) ss_arch_get_n_nodes (ss_net_get_arch (model->net));
 }
 
@@ -50,11 +37,11 @@ model_open (gpointer data)
 static gboolean
 png_fits (gpointer data)
 {
-  SsSessionData *d = ss_session_get_data (session ());
+  SsSessionData *d = ss_session_get_data (ui_test_session ());
   return d != NULL && g_str_has_prefix (d->spec, "png:") &&
          ss_dataset_get_channels (d->test) == GPOINTER_TO_INT (data) &&
-         !ss_job_is_running (ss_session_get_data_job (session ())) &&
-         ss_session_get_fits (session (), NULL);
+         !ss_job_is_running (ss_session_get_data_job (ui_test_session ())) &&
+         ss_session_get_fits (ui_test_session (), NULL);
 }
 
 static void
@@ -94,33 +81,29 @@ test_open_onnx (void)
 
   g_test_summary ("Opening the imported ResNet50 lists its PyTorch-named layers; Fashion-MNIST "
                   "stays open, does not fit, and the window says to open a PNG folder");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   ss_window_set_page (window, "layers");
   g_assert_true (ui_test_wait_for (model_open, "fmnist-vgg", TIMEOUT_S));
-  g_assert_true (ui_test_wait_for (ui_test_job_not_running, ss_session_get_data_job (session ()),
-                                   TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_job_not_running,
+                                   ss_session_get_data_job (ui_test_session ()), TIMEOUT_S));
 
-  ss_session_open_model (session (), path);
+  ss_session_open_model (ui_test_session (), path);
   g_assert_true (ui_test_wait_for (model_open, "resnet50-small", TIMEOUT_S));
-  model = ss_session_get_model (session ());
+  model = ss_session_get_model (ui_test_session ());
   g_assert_cmpstr (model->origin, ==, "resnet50-small.onnx");
   g_assert_false (model->random);
   g_assert_null (model->dataset);
-  g_assert_true (ui_test_wait_for (ui_test_job_not_running, ss_session_get_data_job (session ()),
-                                   TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_job_not_running,
+                                   ss_session_get_data_job (ui_test_session ()), TIMEOUT_S));
   ui_test_spin (0.2);
-  g_assert_true (ui_test_has_label (GTK_WIDGET (layers_view ()), "conv1"));
-  g_assert_true (ui_test_has_label (GTK_WIDGET (layers_view ()), "layer1.0.conv1"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (ui_test_layers_view ()), "conv1"));
+  g_assert_true (ui_test_has_label (GTK_WIDGET (ui_test_layers_view ()), "layer1.0.conv1"));
 
-  data = ss_session_get_data (session ());
+  data = ss_session_get_data (ui_test_session ());
   g_assert_cmpstr (data->spec, ==, "fashion-mnist");
-  g_assert_false (ss_session_get_fits (session (), &message));
+  g_assert_false (ss_session_get_fits (ui_test_session (), &message));
   g_assert_nonnull (strstr (message, "3×224×224"));
   g_assert_nonnull (strstr (message, "Folder of PNG Images"));
 }
@@ -153,18 +136,18 @@ test_png_for_onnx (void)
       g_assert_true (ss_png_save (image, file, NULL));
     }
   spec = g_strconcat ("png:", dir, NULL);
-  ss_session_open_data (session (), spec, FALSE);
+  ss_session_open_data (ui_test_session (), spec, FALSE);
   g_assert_true (ui_test_wait_for (png_fits, GINT_TO_POINTER (3), TIMEOUT_S));
-  data = ss_session_get_data (session ());
+  data = ss_session_get_data (ui_test_session ());
   g_assert_cmpint (ss_dataset_get_height (data->test), ==, 224);
   /* Samples in path order: "7/img1.png" before "img0.png". */
   g_assert_cmpint (ss_dataset_get_labels (data->test)[0], ==, 7);
 
   /* The shipped model takes 1×28×28: the folder follows it, then back. */
-  ss_session_open_model (session (), ss_shipped_default_model ());
+  ss_session_open_model (ui_test_session (), ss_shipped_default_model ());
   g_assert_true (ui_test_wait_for (model_open, "fmnist-vgg", TIMEOUT_S));
   g_assert_true (ui_test_wait_for (png_fits, GINT_TO_POINTER (1), TIMEOUT_S));
-  ss_session_open_model (session (), path);
+  ss_session_open_model (ui_test_session (), path);
   g_assert_true (ui_test_wait_for (model_open, "resnet50-small", TIMEOUT_S));
   g_assert_true (ui_test_wait_for (png_fits, GINT_TO_POINTER (3), TIMEOUT_S));
   g_assert_true (ui_test_wait_for (ui_test_model_ready, window, TIMEOUT_S));
@@ -173,7 +156,7 @@ test_png_for_onnx (void)
 int
 main (int argc, char *argv[])
 {
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/onnx/filters", test_filters);
   g_test_add_func ("/ui/onnx/open", test_open_onnx);
   g_test_add_func ("/ui/onnx/png-folder", test_png_for_onnx);

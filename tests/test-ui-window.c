@@ -20,7 +20,6 @@
 #include "ss-job-bar.h"
 #include "ss-layers-view.h"
 #include "ss-png.h"
-#include "ss-shipped.h"
 #include "ss-experiments-view.h"
 #include "ss-runs-view.h"
 #include "ss-train-view.h"
@@ -29,25 +28,13 @@
 
 #define TIMEOUT_S 240.0
 
-static AdwApplication *app;
 static SsWindow *window;
-
-static SsSession *
-session (void)
-{
-  return ss_window_get_session (window);
-}
-
-static SsLayersView *
-layers_view (void)
-{
-  return SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
-}
 
 static gboolean
 layers_filled (gpointer data)
 {
-  return ss_layers_view_get_n_rows (layers_view ()) > 0 && ss_session_get_data (session ()) != NULL;
+  return ss_layers_view_get_n_rows (ui_test_layers_view ()) > 0 &&
+         ss_session_get_data (ui_test_session ()) != NULL;
 }
 
 static void
@@ -57,26 +44,22 @@ test_open_shipped (void)
 
   g_test_summary ("The window opens the shipped fmnist-vgg and the Fashion-MNIST test set on "
                   "workers and lists every node of the network");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   g_assert_true (ui_test_wait_for (layers_filled, NULL, TIMEOUT_S));
-  model = ss_session_get_model (session ());
+  model = ss_session_get_model (ui_test_session ());
   g_assert_cmpstr (model->title, ==, "fmnist-vgg");
   g_assert_false (model->random);
-  g_assert_cmpuint (ss_layers_view_get_n_rows (layers_view ()), ==,
+  g_assert_cmpuint (ss_layers_view_get_n_rows (ui_test_layers_view ()), ==,
                     (guint) ss_arch_get_n_nodes (ss_net_get_arch (model->net)));
-  g_assert_true (ss_session_get_fits (session (), NULL));
+  g_assert_true (ss_session_get_fits (ui_test_session (), NULL));
 }
 
 static gboolean
 maps_shown (gpointer data)
 {
-  SsHeatmapPanel *panel = ss_layers_view_get_panel (layers_view ());
+  SsHeatmapPanel *panel = ss_layers_view_get_panel (ui_test_layers_view ());
   return ss_heatmap_panel_get_n_maps (panel) > 0 &&
          !ss_job_is_running (ss_heatmap_panel_get_job (panel));
 }
@@ -95,11 +78,11 @@ test_heatmaps (void)
       g_test_skip ("no window");
       return;
     }
-  panel = ss_layers_view_get_panel (layers_view ());
-  arch = ss_net_get_arch (ss_session_get_model (session ())->net);
+  panel = ss_layers_view_get_panel (ui_test_layers_view ());
+  arch = ss_net_get_arch (ss_session_get_model (ui_test_session ())->net);
   node = ss_arch_find_node (arch, "conv2");
   g_assert_cmpint (node, >=, 0);
-  ss_layers_view_select_node (layers_view (), node);
+  ss_layers_view_select_node (ui_test_layers_view (), node);
   g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
   g_assert_cmpint (ss_heatmap_panel_get_node (panel), ==, node);
   g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
@@ -124,8 +107,8 @@ get_plot_figure (GObject   *source,
 static gboolean
 profiles_ready (gpointer data)
 {
-  return ss_session_get_profile (session ()) != NULL &&
-         ss_session_get_random_profile (session ()) != NULL;
+  return ss_session_get_profile (ui_test_session ()) != NULL &&
+         ss_session_get_random_profile (ui_test_session ()) != NULL;
 }
 
 static void
@@ -150,14 +133,14 @@ test_entropy_bars (void)
   g_assert_true (ui_test_wait_for (profiles_ready, NULL, TIMEOUT_S));
   ui_test_spin (0.2);
   view = SS_ENTROPY_VIEW (ss_window_get_page (window, "entropy"));
-  prof = ss_session_get_profile (session ());
+  prof = ss_session_get_profile (ui_test_session ());
   fig = ss_plot_get_figure (ss_entropy_view_get_plot (view), &kind);
   g_assert_nonnull (fig);
   g_assert_cmpint (kind, ==, SS_FIG_BARS);
   g_assert_cmpint (ss_fig_bars_get_n_layers (fig), ==, (int) prof->layers->len);
   g_assert_cmpint (ss_fig_bars_get_n_series (fig), ==, 2);
   g_assert_cmpint ((int) prof->layers->len, ==,
-                   (int) ss_session_get_random_profile (session ())->layers->len);
+                   (int) ss_session_get_random_profile (ui_test_session ())->layers->len);
 
   /* The export dialog's default: PNG, 85 × 60 mm at 300 dpi. */
   dialog = ss_export_dialog_new (GTK_WINDOW (window), G_OBJECT (ss_entropy_view_get_plot (view)),
@@ -250,21 +233,21 @@ test_corrupt_model (void)
     }
   path = g_build_filename (ui_test_get_tmp_dir (), "corrupt.safetensors", NULL);
   g_assert_true (g_file_set_contents (path, "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13, NULL));
-  before = ss_session_get_model (session ());
-  job = ss_session_get_model_job (session ());
-  ss_session_open_model (session (), path);
+  before = ss_session_get_model (ui_test_session ());
+  job = ss_session_get_model_job (ui_test_session ());
+  ss_session_open_model (ui_test_session (), path);
   g_assert_true (ui_test_wait_for (ui_test_job_not_running, job, TIMEOUT_S));
   g_assert_cmpint (ss_job_get_state (job), ==, SS_JOB_FAILED);
   g_assert_nonnull (ss_job_get_message (job));
   g_assert_nonnull (ss_window_get_last_toast (window));
   g_assert_nonnull (strstr (ss_window_get_last_toast (window), ss_job_get_message (job)));
-  g_assert_true (ss_session_get_model (session ()) == before);
+  g_assert_true (ss_session_get_model (ui_test_session ()) == before);
 }
 
 static gboolean
 png_data_loaded (gpointer data)
 {
-  SsSessionData *d = ss_session_get_data (session ());
+  SsSessionData *d = ss_session_get_data (ui_test_session ());
   return d != NULL && d->report != NULL && maps_shown (NULL);
 }
 
@@ -296,18 +279,19 @@ test_png_folder (void)
   g_assert_true (g_file_set_contents (bad, "not a png", -1, NULL));
   ss_window_set_page (window, "layers");
   spec = g_strconcat ("png:", dir, NULL);
-  ss_session_open_data (session (), spec, FALSE);
+  ss_session_open_data (ui_test_session (), spec, FALSE);
   g_assert_true (ui_test_wait_for (png_data_loaded, NULL, TIMEOUT_S));
-  data = ss_session_get_data (session ());
+  data = ss_session_get_data (ui_test_session ());
   g_assert_cmpuint (ss_dataset_get_size (data->test), ==, 3);
   g_assert_cmpuint (data->report->problems->len, ==, 1);
-  g_assert_cmpint (ss_heatmap_panel_get_n_maps (ss_layers_view_get_panel (layers_view ())), ==, 3);
+  g_assert_cmpint (ss_heatmap_panel_get_n_maps (ss_layers_view_get_panel (ui_test_layers_view ())),
+                   ==, 3);
 }
 
 int
 main (int argc, char *argv[])
 {
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/window/open-shipped", test_open_shipped);
   g_test_add_func ("/ui/window/heatmaps", test_heatmaps);
   g_test_add_func ("/ui/window/entropy-bars", test_entropy_bars);

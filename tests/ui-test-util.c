@@ -3,12 +3,14 @@
 
 #include <string.h>
 
+#include "ss-shipped.h"
 #include "ss-test-util.h"
 #include "ss-ui.h"
 #include "ui-test-util.h"
 
 static AdwApplication *app;
 static char *tmp_dir;
+static SsWindow *opened;   /* by ui_test_open_window; borrowed */
 
 AdwApplication *
 ui_test_init (int    *argc,
@@ -42,6 +44,31 @@ ui_test_get_tmp_dir (void)
   return tmp_dir;
 }
 
+SsWindow *
+ui_test_open_window (void)
+{
+  if (ss_shipped_model_path () == NULL)
+    {
+      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
+      return NULL;
+    }
+  opened = ss_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (opened));
+  return opened;
+}
+
+SsSession *
+ui_test_session (void)
+{
+  return ss_window_get_session (opened);
+}
+
+SsLayersView *
+ui_test_layers_view (void)
+{
+  return SS_LAYERS_VIEW (ss_window_get_page (opened, "layers"));
+}
+
 int
 ui_test_finish (int       status,
                 SsWindow *window)
@@ -50,6 +77,7 @@ ui_test_finish (int       status,
 
   if (window != NULL)
     gtk_window_destroy (GTK_WINDOW (window));
+  opened = NULL;
   /* Returning from main under a running worker crashes it as OpenBLAS is torn down. */
   while (ss_job_get_n_in_flight () > 0 && g_get_monotonic_time () < end)
     if (!g_main_context_iteration (NULL, FALSE))

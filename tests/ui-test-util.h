@@ -2,11 +2,13 @@
 #pragma once
 
 /* What the GTK app's tests (tests/test-ui-*.c, run under Xvfb) share: the process set-up with
- * the user's folders and run history in a temporary folder, waiting on the main loop, finding
- * widgets by name, filling a form, and rendering a widget to pixels. */
+ * the user's folders and run history in a temporary folder, the window on the shipped model,
+ * waiting on the main loop, finding widgets by name, filling a form, and rendering a widget to
+ * pixels. */
 
 #include <adwaita.h>
 
+#include "ss-layers-view.h"
 #include "ss-window.h"
 
 G_BEGIN_DECLS
@@ -21,6 +23,14 @@ typedef gboolean (*UiTestCondition) (gpointer data);
 AdwApplication *ui_test_init          (int *argc, char ***argv);
 /* The temporary folder of ui_test_init. */
 const char     *ui_test_get_tmp_dir   (void);
+/* A new window of the application on the shipped model, presented: the window of
+ * ui_test_session and ui_test_layers_view. NULL, with the test skipped, when the shipped model
+ * (data/fmnist-vgg.safetensors) is missing.
+ * Returns: (transfer none): the window, for ui_test_finish to destroy. */
+SsWindow       *ui_test_open_window   (void);
+/* The session and the Layers page of the window of ui_test_open_window. */
+SsSession      *ui_test_session       (void);
+SsLayersView   *ui_test_layers_view   (void);
 /* Destroys window (when not NULL), lets the main loop settle, frees the application and removes
  * the temporary folder. Returns status, for main's return. */
 int             ui_test_finish        (int status, SsWindow *window);
