@@ -399,7 +399,7 @@ parse_graph (SsOnnxParse       *ps,
     { 2, SS_ONNX_FIELD_STRING, "GraphProto.name", &m->graph_name },
     { 5, SS_ONNX_FIELD_TENSORS, NULL, m->initializers },
     { 11, SS_ONNX_FIELD_OBJECT, "GraphProto.input", m->inputs, parse_value_info },
-    { 12, SS_ONNX_FIELD_OBJECT, "GraphProto.input", m->outputs, parse_value_info },
+    { 12, SS_ONNX_FIELD_OBJECT, "GraphProto.output", m->outputs, parse_value_info },
     { 15, SS_ONNX_FIELD_REFUSED, "the graph has sparse initializers, which Supersign does not "
                                  "read" },
     { 0 }

@@ -317,6 +317,8 @@ test_wire (void)
     { "\x0d\x01", 2, "ends inside field 1" },
     { "\x08\x08", 2, "no graph" },
     { "\x3a\x02\x08\x01", 4, "GraphProto.node is stored as a varint field" },
+    { "\x3a\x02\x58\x01", 4, "GraphProto.input is stored as a varint field" },
+    { "\x3a\x02\x60\x01", 4, "GraphProto.output is stored as a varint field" },
     { "\x3a\x03\x12\x01\xff", 5, "not valid UTF-8" },
     { "\x3a\x03\x12\x01\x00", 5, "not valid UTF-8" },
     { "\x3a\x04\x0a\x02\x22\x00", 6, "has no operator type" },
