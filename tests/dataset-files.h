@@ -24,6 +24,11 @@ void dataset_fixture_setup (DatasetFixture *fx, gconstpointer data);
 /* g_test_add teardown: removes fx->dir recursively and frees it. */
 void dataset_fixture_teardown (DatasetFixture *fx, gconstpointer data);
 
+/* Adds func (DatasetFixture *, gconstpointer) at the test path test_path. */
+#define dataset_add(test_path, func) \
+  g_test_add ((test_path), DatasetFixture, NULL, dataset_fixture_setup, (func), \
+              dataset_fixture_teardown)
+
 /* Writes data to dir/name, gzipped if gz. Returns: (transfer full) the path. */
 char *dataset_write_file (const char *dir, const char *name, const guint8 *data, gsize len,
                           gboolean gz);

@@ -76,13 +76,14 @@ ss_test_rm_rf (const char *path)
   if (dir != NULL)
     {
       const char *name;
+      /* Before the children: a read-only folder's entries cannot be unlinked. */
+      g_chmod (path, 0700);
       while ((name = g_dir_read_name (dir)) != NULL)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
           ss_test_rm_rf (child);
         }
       g_dir_close (dir);
-      g_chmod (path, 0700);
       g_rmdir (path);
     }
   else
@@ -97,6 +98,43 @@ ss_test_make_tmp_dir (const char *tmpl)
 
   g_assert_no_error (error);
   return dir;
+}
+
+void
+ss_test_dir_set_up (SsTestDir    *fx,
+                    gconstpointer data)
+{
+  fx->dir = ss_test_make_tmp_dir ("ss-test-XXXXXX");
+  fx->path = g_build_filename (fx->dir, "model.safetensors", NULL);
+}
+
+void
+ss_test_dir_tear_down (SsTestDir    *fx,
+                       gconstpointer data)
+{
+  ss_test_rm_rf (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->path);
+}
+
+char *
+ss_test_read_file (const char *path,
+                   gsize      *len)
+{
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, len, NULL));
+  return contents;
+}
+
+SsArch *
+ss_test_arch_from_json (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  SsArch *arch = ss_arch_new_from_json (json, -1, &error);
+
+  g_assert_no_error (error);
+  return arch;
 }
 
 guint

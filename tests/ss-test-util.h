@@ -26,6 +26,27 @@ char *ss_test_make_tmp_dir  (const char *tmpl);
 /* Number of entries in a folder. */
 guint ss_test_count_entries (const char *dir_path);
 
+/* A g_test_add fixture: a new empty temporary folder per test, and a file name in it (not
+ * created); the teardown removes the folder and everything in it. */
+typedef struct {
+  char *dir;
+  char *path;   /* dir/model.safetensors */
+} SsTestDir;
+
+void ss_test_dir_set_up    (SsTestDir *fx, gconstpointer data);
+void ss_test_dir_tear_down (SsTestDir *fx, gconstpointer data);
+
+/* Adds func (SsTestDir *, gconstpointer data) at the test path test_path. */
+#define ss_test_add_in_dir(test_path, data, func) \
+  g_test_add ((test_path), SsTestDir, (data), ss_test_dir_set_up, (func), ss_test_dir_tear_down)
+
+/* The contents of path, *len bytes (NUL-terminated beyond them); fails the test when it cannot
+ * be read. Transfer full (g_free). */
+char *ss_test_read_file (const char *path, gsize *len);
+
+/* The architecture described by json; fails the test when it does not parse. Transfer full. */
+SsArch *ss_test_arch_from_json (const char *json);
+
 /* Path of a committed fixture under tests/data; free with g_free. */
 char *ss_test_data_path (const char *name);
 

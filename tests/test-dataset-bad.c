@@ -16,6 +16,7 @@
 #include "ss-dataset.h"
 #include "ss-error.h"
 #include "dataset-files.h"
+#include "ss-test-util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -27,19 +28,48 @@
 
 /* ---- Bad input ------------------------------------------------------------------------------ */
 
+/* Fails unless a loader refused: its result ds is NULL and *error is in SS_ERROR with code, with
+ * a message that names `names` and, unless NULL, says problem. Clears *error. */
+static void
+assert_refused (SsDataset   *ds,
+                GError     **error,
+                int          code,
+                const char  *names,
+                const char  *problem)
+{
+  g_assert_null (ds);
+  dataset_assert_error_names (*error, code, names);
+  if (problem != NULL)
+    dataset_assert_error_names (*error, code, problem);
+  g_clear_error (error);
+}
+
+/* ss_dataset_load_idx (ip, lp) is refused so (the data set's name only matters after reading). */
+static void
+assert_idx_refused (const char *ip,
+                    const char *lp,
+                    int         code,
+                    const char *names,
+                    const char *problem)
+{
+  g_autoptr (GError) error = NULL;
+
+  assert_refused (ss_dataset_load_idx (ip, lp, "mnist", &error), &error, code, names, problem);
+}
+
 /* Writes an image file with the given header and pixel bytes and a label file declaring n_labels
- * (holding that many zero labels, or 1024 if fewer), then returns the loader's error
- * (transfer full). */
-static GError *
-load_bad_idx (const char *dir,
-              guint32     magic,
-              guint32     n,
-              guint32     rows,
-              guint32     cols,
-              gsize       pixel_bytes,
-              guint32     n_labels,
-              gboolean    gz,
-              char      **images_path)
+ * (holding that many zero labels, or 1024 if fewer) into dir, and fails unless loading them is
+ * an SS_ERROR_FORMAT naming the image file and, unless NULL, saying problem. */
+static void
+assert_bad_idx (const char *dir,
+                guint32     magic,
+                guint32     n,
+                guint32     rows,
+                guint32     cols,
+                gsize       pixel_bytes,
+                guint32     n_labels,
+                gboolean    gz,
+                const char *problem)
 {
   g_autofree guint8 *px = g_malloc0 (MAX (pixel_bytes, 1));
   gsize label_bytes = MIN (n_labels, 1024);
@@ -47,13 +77,10 @@ load_bad_idx (const char *dir,
   g_autoptr (GByteArray) im = dataset_idx_images (magic, n, rows, cols, px, pixel_bytes);
   g_autoptr (GByteArray) la = dataset_idx_labels (n_labels, lb, label_bytes);
   g_autofree char *lp = dataset_write_file (dir, "labels", la->data, la->len, gz);
-  GError *error = NULL;
-  SsDataset *ds;
+  g_autofree char *ip = dataset_write_file (dir, gz ? "images.gz" : "images", im->data, im->len,
+                                            gz);
 
-  *images_path = dataset_write_file (dir, gz ? "images.gz" : "images", im->data, im->len, gz);
-  ds = ss_dataset_load_idx (*images_path, lp, "fashion-mnist", &error);
-  g_assert_null (ds);
-  return error;
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, problem);
 }
 
 static void
@@ -63,21 +90,32 @@ test_bad_missing_file (DatasetFixture *fx,
   g_autofree char *ip = g_build_filename (fx->dir, "no-such-images", NULL);
   g_autofree char *lp = g_build_filename (fx->dir, "no-such-labels", NULL);
   g_autofree char *spec = g_strdup_printf ("mnist:%s", fx->dir);
+  g_autofree char *nowhere = g_strdup_printf ("fashion-mnist:%s/nowhere", fx->dir);
   g_autoptr (GError) error = NULL;
 
   g_test_summary ("A missing file is an I/O error naming it, directly or through a spec.");
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_IO, ip);
-  g_clear_error (&error);
+  assert_idx_refused (ip, lp, SS_ERROR_IO, ip, NULL);
+  assert_refused (ss_dataset_load (spec, TRUE, &error), &error, SS_ERROR_IO,
+                  "train-images-idx3-ubyte.gz", NULL);
+  assert_refused (ss_dataset_load (nowhere, FALSE, &error), &error, SS_ERROR_IO, "nowhere", NULL);
+}
 
-  g_assert_null (ss_dataset_load (spec, TRUE, &error));
-  dataset_assert_error_names (error, SS_ERROR_IO, "train-images-idx3-ubyte.gz");
-  g_clear_error (&error);
+/* A gzipped train pair of 20 28×28 images in dir, its paths in ip and lp, and the gzipped image
+ * file's bytes in bytes (len). All transfer full. */
+static void
+write_gz_pair (const char *dir,
+               char      **ip,
+               char      **lp,
+               char      **bytes,
+               gsize      *len)
+{
+  g_autofree guint8 *px = NULL;
+  g_autofree guint8 *lb = NULL;
 
-  g_free (spec);
-  spec = g_strdup_printf ("fashion-mnist:%s/nowhere", fx->dir);
-  g_assert_null (ss_dataset_load (spec, FALSE, &error));
-  dataset_assert_error_names (error, SS_ERROR_IO, "nowhere");
+  dataset_write_idx_pair (dir, "train", 20, 28, 28, TRUE, &px, &lb);
+  *ip = g_build_filename (dir, "train-images-idx3-ubyte.gz", NULL);
+  *lp = g_build_filename (dir, "train-labels-idx1-ubyte.gz", NULL);
+  *bytes = ss_test_read_file (*ip, len);
 }
 
 static void
@@ -86,27 +124,17 @@ test_bad_truncated_gzip (DatasetFixture *fx,
 {
   g_autofree char *ip = NULL;
   g_autofree char *lp = NULL;
-  g_autofree guint8 *px = NULL;
-  g_autofree guint8 *lb = NULL;
   g_autofree char *bytes = NULL;
   gsize len;
-  g_autoptr (GError) error = NULL;
 
   g_test_summary ("A gzip file cut short is a format error naming it.");
-  dataset_write_idx_pair (fx->dir, "train", 20, 28, 28, TRUE, &px, &lb);
-  ip = g_build_filename (fx->dir, "train-images-idx3-ubyte.gz", NULL);
-  lp = g_build_filename (fx->dir, "train-labels-idx1-ubyte.gz", NULL);
-  g_assert_true (g_file_get_contents (ip, &bytes, &len, NULL));
+  write_gz_pair (fx->dir, &ip, &lp, &bytes, &len);
   g_assert_true (g_file_set_contents (ip, bytes, (gssize) (len / 2), NULL));
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "truncated");
-  g_clear_error (&error);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, "truncated");
 
   /* Only the 8-byte trailer missing: all the data is there but the stream is unfinished. */
   g_assert_true (g_file_set_contents (ip, bytes, (gssize) (len - 8), NULL));
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, NULL);
 }
 
 static void
@@ -115,114 +143,67 @@ test_bad_corrupt_gzip (DatasetFixture *fx,
 {
   g_autofree char *ip = NULL;
   g_autofree char *lp = NULL;
-  g_autofree guint8 *px = NULL;
-  g_autofree guint8 *lb = NULL;
   g_autofree char *bytes = NULL;
   gsize len;
-  g_autoptr (GError) error = NULL;
 
   g_test_summary ("Damaged gzip bytes, in the compressed data or the CRC, are a format error "
                   "naming the file.");
-  dataset_write_idx_pair (fx->dir, "train", 20, 28, 28, TRUE, &px, &lb);
-  ip = g_build_filename (fx->dir, "train-images-idx3-ubyte.gz", NULL);
-  lp = g_build_filename (fx->dir, "train-labels-idx1-ubyte.gz", NULL);
-  g_assert_true (g_file_get_contents (ip, &bytes, &len, NULL));
+  write_gz_pair (fx->dir, &ip, &lp, &bytes, &len);
 
   bytes[len - 8] ^= 0x5a;   /* the CRC-32 of the trailer */
   g_assert_true (g_file_set_contents (ip, bytes, (gssize) len, NULL));
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "corrupt gzip");
-  g_clear_error (&error);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, "corrupt gzip");
   bytes[len - 8] ^= 0x5a;
 
   for (gsize k = len / 2; k < len / 2 + 16; k++)
     bytes[k] = (char) 0xff;
   g_assert_true (g_file_set_contents (ip, bytes, (gssize) len, NULL));
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, NULL);
 }
 
 static void
 test_bad_magic (DatasetFixture *fx,
                 gconstpointer   data)
 {
+  const guint8 px[4] = { 0 };
+  g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 1, 2, 2, px, 4);
   g_autofree char *ip = NULL;
   g_autofree char *lp = NULL;
-  GError *error;
 
   g_test_summary ("Wrong IDX magic numbers name the file, the magic found and the one expected.");
-  error = load_bad_idx (fx->dir, 0x00000801, 1, 2, 2, 4, 1, TRUE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "magic 0x00000801, expected 0x00000803");
-  g_clear_error (&error);
-  g_clear_pointer (&ip, g_free);
-
-  error = load_bad_idx (fx->dir, 0x00000c03, 1, 2, 2, 4, 1, FALSE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  g_clear_error (&error);
+  assert_bad_idx (fx->dir, 0x00000801, 1, 2, 2, 4, 1, TRUE,
+                  "magic 0x00000801, expected 0x00000803");
+  assert_bad_idx (fx->dir, 0x00000c03, 1, 2, 2, 4, 1, FALSE, NULL);
 
   /* Images given as labels. */
-  {
-    const guint8 px[4] = { 0 };
-    g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 1, 2, 2, px, 4);
-    g_autoptr (SsDataset) ds = NULL;
-    g_clear_pointer (&ip, g_free);
-    ip = dataset_write_file (fx->dir, "im2", im->data, im->len, FALSE);
-    lp = dataset_write_file (fx->dir, "lb2", im->data, im->len, FALSE);
-    ds = ss_dataset_load_idx (ip, lp, "mnist", &error);
-    g_assert_null (ds);
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, lp);
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, "expected 0x00000801");
-    g_clear_error (&error);
-  }
+  ip = dataset_write_file (fx->dir, "im2", im->data, im->len, FALSE);
+  lp = dataset_write_file (fx->dir, "lb2", im->data, im->len, FALSE);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, lp, "expected 0x00000801");
 
   /* An empty file. */
   g_clear_pointer (&ip, g_free);
   ip = dataset_write_file (fx->dir, "empty", NULL, 0, FALSE);
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  g_clear_error (&error);
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, ip, NULL);
 }
 
 static void
 test_bad_dims (DatasetFixture *fx,
                gconstpointer   data)
 {
-  g_autofree char *ip = NULL;
-  GError *error;
-
   g_test_summary ("0 rows, 5000 columns or 0 images are rejected from the header alone.");
-  error = load_bad_idx (fx->dir, 0x00000803, 1, 0, 28, 0, 1, FALSE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "0x28");
-  g_clear_error (&error);
-  g_clear_pointer (&ip, g_free);
-
-  error = load_bad_idx (fx->dir, 0x00000803, 1, 28, 5000, 28 * 5000, 1, TRUE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "28x5000");
-  g_clear_error (&error);
-  g_clear_pointer (&ip, g_free);
-
-  error = load_bad_idx (fx->dir, 0x00000803, 0, 28, 28, 0, 1, FALSE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  g_clear_error (&error);
+  assert_bad_idx (fx->dir, 0x00000803, 1, 0, 28, 0, 1, FALSE, "0x28");
+  assert_bad_idx (fx->dir, 0x00000803, 1, 28, 5000, 28 * 5000, 1, TRUE, "28x5000");
+  assert_bad_idx (fx->dir, 0x00000803, 0, 28, 28, 0, 1, FALSE, NULL);
 }
 
 static void
 test_bad_count_mismatch (DatasetFixture *fx,
                          gconstpointer   data)
 {
-  g_autofree char *ip = NULL;
   g_autofree char *lp = g_build_filename (fx->dir, "labels", NULL);
-  GError *error;
 
   g_test_summary ("Different image and label counts name both files.");
-  error = load_bad_idx (fx->dir, 0x00000803, 3, 2, 2, 12, 4, FALSE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, lp);
-  g_clear_error (&error);
+  assert_bad_idx (fx->dir, 0x00000803, 3, 2, 2, 12, 4, FALSE, lp);
 }
 
 static void
@@ -234,81 +215,58 @@ test_bad_label_range (DatasetFixture *fx,
   g_autoptr (GByteArray) la = dataset_idx_labels (2, lb, 2);
   g_autofree char *ip = dataset_write_file (fx->dir, "im", im->data, im->len, FALSE);
   g_autofree char *lp = dataset_write_file (fx->dir, "lb.gz", la->data, la->len, TRUE);
-  g_autoptr (GError) error = NULL;
 
   g_test_summary ("A label of 10 is a format error naming the label file and the sample.");
-  g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, lp);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "label 10 of sample 1");
+  assert_idx_refused (ip, lp, SS_ERROR_FORMAT, lp, "label 10 of sample 1");
 }
 
 static void
 test_bad_trailing (DatasetFixture *fx,
                    gconstpointer   data)
 {
+  /* Two 2×2 images and two labels, with one byte too many or too few in one of the files. */
+  static const struct {
+    gsize       pixel_bytes, label_bytes;
+    gboolean    gz;
+    gboolean    names_labels;   /* the message names the label file, not the image file */
+    const char *problem;
+  } cases[] = {
+    { 9, 2, FALSE, FALSE, "extra data" },
+    { 8, 3, TRUE, TRUE, NULL },
+    { 7, 2, FALSE, FALSE, "truncated" },
+  };
   const guint8 px[9] = { 0 }, lb[3] = { 1, 2, 3 };
-  g_autofree char *ip = NULL;
-  g_autofree char *lp = NULL;
-  g_autoptr (GError) error = NULL;
 
   g_test_summary ("Bytes after the declared images or labels are a format error; so are too "
                   "few.");
-  {
-    g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 2, 2, 2, px, 9);
-    g_autoptr (GByteArray) la = dataset_idx_labels (2, lb, 2);
-    ip = dataset_write_file (fx->dir, "im", im->data, im->len, FALSE);
-    lp = dataset_write_file (fx->dir, "lb", la->data, la->len, FALSE);
-    g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, "extra data");
-    g_clear_error (&error);
-    g_free (ip);
-    g_free (lp);
-  }
-  {
-    g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 2, 2, 2, px, 8);
-    g_autoptr (GByteArray) la = dataset_idx_labels (2, lb, 3);
-    ip = dataset_write_file (fx->dir, "im.gz", im->data, im->len, TRUE);
-    lp = dataset_write_file (fx->dir, "lb.gz", la->data, la->len, TRUE);
-    g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, lp);
-    g_clear_error (&error);
-    g_free (ip);
-    g_free (lp);
-  }
-  {
-    g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 2, 2, 2, px, 7);
-    g_autoptr (GByteArray) la = dataset_idx_labels (2, lb, 2);
-    ip = dataset_write_file (fx->dir, "im", im->data, im->len, FALSE);
-    lp = dataset_write_file (fx->dir, "lb", la->data, la->len, FALSE);
-    g_assert_null (ss_dataset_load_idx (ip, lp, "mnist", &error));
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-    dataset_assert_error_names (error, SS_ERROR_FORMAT, "truncated");
-  }
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GByteArray) im = dataset_idx_images (0x00000803, 2, 2, 2, px,
+                                                      cases[i].pixel_bytes);
+      g_autoptr (GByteArray) la = dataset_idx_labels (2, lb, cases[i].label_bytes);
+      gboolean gz = cases[i].gz;
+      g_autofree char *ip = dataset_write_file (fx->dir, gz ? "im.gz" : "im", im->data, im->len,
+                                                gz);
+      g_autofree char *lp = dataset_write_file (fx->dir, gz ? "lb.gz" : "lb", la->data, la->len,
+                                                gz);
+      assert_idx_refused (ip, lp, SS_ERROR_FORMAT, cases[i].names_labels ? lp : ip,
+                          cases[i].problem);
+    }
 }
 
 static void
 test_bad_absurd_count (DatasetFixture *fx,
                        gconstpointer   data)
 {
-  g_autofree char *ip = NULL;
-  GError *error;
   gint64 start = g_get_monotonic_time ();
 
   g_test_summary ("A tiny file declaring 0x7fffffff images fails fast: above the size cap from "
                   "the header, below it from the missing bytes, without allocating the "
                   "declared size.");
-  error = load_bad_idx (fx->dir, 0x00000803, 0x7fffffff, 28, 28, 16, 0x7fffffff, FALSE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  g_clear_error (&error);
-  g_clear_pointer (&ip, g_free);
-
+  assert_bad_idx (fx->dir, 0x00000803, 0x7fffffff, 28, 28, 16, 0x7fffffff, FALSE, NULL);
   /* 0x3fffffff 1×1 images is just under the 1 GiB cap: the loader must find the bytes missing
    * rather than allocate a gigabyte first. */
-  error = load_bad_idx (fx->dir, 0x00000803, 0x3fffffff, 1, 1, 16, 0x3fffffff, TRUE, &ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, ip);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "truncated");
-  g_clear_error (&error);
+  assert_bad_idx (fx->dir, 0x00000803, 0x3fffffff, 1, 1, 16, 0x3fffffff, TRUE, "truncated");
   g_test_message ("both took %.3f s", (g_get_monotonic_time () - start) / 1e6);
 }
 
@@ -321,9 +279,7 @@ test_bad_absurd_count_memory (DatasetFixture *fx,
                   "a gigabyte of pixels still fails cleanly (g_malloc would abort).");
   if (g_test_subprocess ())
     {
-      g_autofree char *ip = NULL;
       g_autofree char *status = NULL;
-      GError *error;
       struct rlimit rl;
       guint64 vm_kb = 0;
       const char *line;
@@ -334,9 +290,7 @@ test_bad_absurd_count_memory (DatasetFixture *fx,
       vm_kb = g_ascii_strtoull (line + 7, NULL, 10);
       rl.rlim_cur = rl.rlim_max = (rlim_t) (vm_kb * 1024 + ((guint64) 512 << 20));
       g_assert_cmpint (setrlimit (RLIMIT_AS, &rl), ==, 0);
-      error = load_bad_idx (fx->dir, 0x00000803, 0x3fffffff, 1, 1, 16, 0x3fffffff, FALSE, &ip);
-      dataset_assert_error_names (error, SS_ERROR_FORMAT, "truncated");
-      g_clear_error (&error);
+      assert_bad_idx (fx->dir, 0x00000803, 0x3fffffff, 1, 1, 16, 0x3fffffff, FALSE, "truncated");
       return;
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
@@ -356,15 +310,13 @@ test_bad_cifar_size (DatasetFixture *fx,
                   "empty, is a format error naming it.");
   g_byte_array_set_size (recs, 2 * DATASET_CIFAR_REC + 5);
   path = dataset_write_file (fx->dir, "test_batch.bin", recs->data, recs->len, FALSE);
-  g_assert_null (ss_dataset_load_cifar10 (fx->dir, FALSE, &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, path);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "3073");
-  g_clear_error (&error);
+  assert_refused (ss_dataset_load_cifar10 (fx->dir, FALSE, &error), &error, SS_ERROR_FORMAT,
+                  path, "3073");
 
   g_free (path);
   path = dataset_write_file (fx->dir, "test_batch.bin", NULL, 0, FALSE);
-  g_assert_null (ss_dataset_load_cifar10 (fx->dir, FALSE, &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, path);
+  assert_refused (ss_dataset_load_cifar10 (fx->dir, FALSE, &error), &error, SS_ERROR_FORMAT,
+                  path, NULL);
 }
 
 static void
@@ -378,9 +330,8 @@ test_bad_cifar_label (DatasetFixture *fx,
   g_test_summary ("A CIFAR-10 label of 10 is a format error naming the file and record.");
   recs->data[2 * DATASET_CIFAR_REC] = 10;
   path = dataset_write_file (fx->dir, "test_batch.bin", recs->data, recs->len, FALSE);
-  g_assert_null (ss_dataset_load_cifar10 (fx->dir, FALSE, &error));
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, path);
-  dataset_assert_error_names (error, SS_ERROR_FORMAT, "record 2 has label 10");
+  assert_refused (ss_dataset_load_cifar10 (fx->dir, FALSE, &error), &error, SS_ERROR_FORMAT,
+                  path, "record 2 has label 10");
 }
 
 static void
@@ -396,26 +347,23 @@ test_bad_cifar_missing (DatasetFixture *fx,
   g_test_summary ("A missing CIFAR-10 batch, or directory, is an I/O error naming it.");
   dataset_write_cifar (fx->dir, &train_recs, &test_recs);
   g_assert_cmpint (g_unlink (gone), ==, 0);
-  g_assert_null (ss_dataset_load_cifar10 (fx->dir, TRUE, &error));
-  dataset_assert_error_names (error, SS_ERROR_IO, gone);
-  g_clear_error (&error);
-
-  g_assert_null (ss_dataset_load_cifar10 (nodir, TRUE, &error));
-  dataset_assert_error_names (error, SS_ERROR_IO, nodir);
+  assert_refused (ss_dataset_load_cifar10 (fx->dir, TRUE, &error), &error, SS_ERROR_IO, gone,
+                  NULL);
+  assert_refused (ss_dataset_load_cifar10 (nodir, TRUE, &error), &error, SS_ERROR_IO, nodir,
+                  NULL);
 }
 
 static void
 test_bad_spec (void)
 {
   static const char *specs[] = { "foo:bar", "foo", "mnist", "cifar10", "mnist:", "" };
+  g_autoptr (GError) error = NULL;
+
   g_test_summary ("A spec that names no dataset, or lacks a required directory, is an argument "
                   "error quoting it.");
   for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_assert_null (ss_dataset_load (specs[i], TRUE, &error));
-      dataset_assert_error_names (error, SS_ERROR_ARGUMENT, specs[i]);
-    }
+    assert_refused (ss_dataset_load (specs[i], TRUE, &error), &error, SS_ERROR_ARGUMENT, specs[i],
+                    NULL);
 }
 
 static void
@@ -446,25 +394,22 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, fn) \
-  g_test_add (path, DatasetFixture, NULL, dataset_fixture_setup, fn, dataset_fixture_teardown)
-  ADD ("/dataset/bad/missing-file", test_bad_missing_file);
-  ADD ("/dataset/bad/truncated-gzip", test_bad_truncated_gzip);
-  ADD ("/dataset/bad/corrupt-gzip", test_bad_corrupt_gzip);
-  ADD ("/dataset/bad/magic", test_bad_magic);
-  ADD ("/dataset/bad/dims", test_bad_dims);
-  ADD ("/dataset/bad/count-mismatch", test_bad_count_mismatch);
-  ADD ("/dataset/bad/label-range", test_bad_label_range);
-  ADD ("/dataset/bad/trailing-data", test_bad_trailing);
-  ADD ("/dataset/bad/absurd-count", test_bad_absurd_count);
+  dataset_add ("/dataset/bad/missing-file", test_bad_missing_file);
+  dataset_add ("/dataset/bad/truncated-gzip", test_bad_truncated_gzip);
+  dataset_add ("/dataset/bad/corrupt-gzip", test_bad_corrupt_gzip);
+  dataset_add ("/dataset/bad/magic", test_bad_magic);
+  dataset_add ("/dataset/bad/dims", test_bad_dims);
+  dataset_add ("/dataset/bad/count-mismatch", test_bad_count_mismatch);
+  dataset_add ("/dataset/bad/label-range", test_bad_label_range);
+  dataset_add ("/dataset/bad/trailing-data", test_bad_trailing);
+  dataset_add ("/dataset/bad/absurd-count", test_bad_absurd_count);
 #if defined(__linux__) && defined(RLIMIT_AS) && !defined(UNDER_ASAN)
-  ADD ("/dataset/bad/absurd-count-memory", test_bad_absurd_count_memory);
+  dataset_add ("/dataset/bad/absurd-count-memory", test_bad_absurd_count_memory);
 #endif
-  ADD ("/dataset/bad/cifar-size", test_bad_cifar_size);
-  ADD ("/dataset/bad/cifar-label", test_bad_cifar_label);
-  ADD ("/dataset/bad/cifar-missing-batch", test_bad_cifar_missing);
-  ADD ("/dataset/misuse", test_misuse);
-#undef ADD
+  dataset_add ("/dataset/bad/cifar-size", test_bad_cifar_size);
+  dataset_add ("/dataset/bad/cifar-label", test_bad_cifar_label);
+  dataset_add ("/dataset/bad/cifar-missing-batch", test_bad_cifar_missing);
+  dataset_add ("/dataset/misuse", test_misuse);
   g_test_add_func ("/dataset/bad/unknown-spec", test_bad_spec);
 
   return g_test_run ();

@@ -185,6 +185,22 @@ check_cifar (SsDataset        *ds,
     g_assert_cmpuint (y[i], ==, recs->data[i * DATASET_CIFAR_REC]);
 }
 
+/* Writes dataset_write_cifar's files into dir and loads the training split, returning the
+ * training records written in train_recs. Transfer full (both). */
+static SsDataset *
+write_and_load_cifar (const char  *dir,
+                      GByteArray **train_recs)
+{
+  g_autoptr (GByteArray) test_recs = NULL;
+  g_autoptr (GError) error = NULL;
+  SsDataset *ds;
+
+  dataset_write_cifar (dir, train_recs, &test_recs);
+  ds = ss_dataset_load_cifar10 (dir, TRUE, &error);
+  g_assert_no_error (error);
+  return ds;
+}
+
 static void
 test_cifar_load (DatasetFixture *fx,
                  gconstpointer   data)
@@ -225,18 +241,13 @@ test_subset (DatasetFixture *fx,
              gconstpointer   data)
 {
   g_autoptr (GByteArray) train_recs = NULL;
-  g_autoptr (GByteArray) test_recs = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SsDataset) ds = NULL;
+  g_autoptr (SsDataset) ds = write_and_load_cifar (fx->dir, &train_recs);
   g_autoptr (SsDataset) sub = NULL;
   const guint32 pick[4] = { 7, 0, 7, 9 };
   float m[3], s[3];
 
   g_test_summary ("A subset copies the chosen samples (repeats allowed) and keeps the name, "
                   "classes and normalisation; it outlives its source.");
-  dataset_write_cifar (fx->dir, &train_recs, &test_recs);
-  ds = ss_dataset_load_cifar10 (fx->dir, TRUE, &error);
-  g_assert_no_error (error);
   sub = ss_dataset_subset (ds, pick, 4);
   g_clear_pointer (&ds, ss_dataset_free);
 
@@ -373,9 +384,7 @@ test_augment_cifar (DatasetFixture *fx,
                     gconstpointer   data)
 {
   g_autoptr (GByteArray) train_recs = NULL;
-  g_autoptr (GByteArray) test_recs = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SsDataset) ds = NULL;
+  g_autoptr (SsDataset) ds = write_and_load_cifar (fx->dir, &train_recs);
   const int b = 64;
   g_autofree guint32 *idx = g_new (guint32, b);
   g_autofree float *x1 = g_new (float, b * 3072);
@@ -389,9 +398,6 @@ test_augment_cifar (DatasetFixture *fx,
   g_test_summary ("CIFAR augmentation draws dy, dx, flip per sample in order, so it is "
                   "reproducible for a seed and matches a reference built on an explicitly padded "
                   "image, per channel; another seed gives another batch.");
-  dataset_write_cifar (fx->dir, &train_recs, &test_recs);
-  ds = ss_dataset_load_cifar10 (fx->dir, TRUE, &error);
-  g_assert_no_error (error);
   for (int i = 0; i < b; i++)
     idx[i] = (guint32) ((i * 3) % 10);
 
@@ -503,16 +509,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, fn) \
-  g_test_add (path, DatasetFixture, NULL, dataset_fixture_setup, fn, dataset_fixture_teardown)
-  ADD ("/dataset/idx/plain", test_idx_plain);
-  ADD ("/dataset/idx/spec-gzip-and-plain", test_idx_spec);
-  ADD ("/dataset/idx/other-name", test_idx_other_name);
-  ADD ("/dataset/cifar/load", test_cifar_load);
-  ADD ("/dataset/subset", test_subset);
-  ADD ("/dataset/augment/by-hand", test_augment_by_hand);
-  ADD ("/dataset/augment/cifar-reference", test_augment_cifar);
-#undef ADD
+  dataset_add ("/dataset/idx/plain", test_idx_plain);
+  dataset_add ("/dataset/idx/spec-gzip-and-plain", test_idx_spec);
+  dataset_add ("/dataset/idx/other-name", test_idx_other_name);
+  dataset_add ("/dataset/cifar/load", test_cifar_load);
+  dataset_add ("/dataset/subset", test_subset);
+  dataset_add ("/dataset/augment/by-hand", test_augment_by_hand);
+  dataset_add ("/dataset/augment/cifar-reference", test_augment_cifar);
   g_test_add_func ("/dataset/real/fashion-mnist", test_real_fashion_mnist);
 
   return g_test_run ();

@@ -37,16 +37,6 @@ static const char tiny_json[] =
 /* ---------------------------------------------------------------------------------------- */
 /* Helpers                                                                                  */
 
-static SsArch *
-tiny_arch (void)
-{
-  g_autoptr(GError) error = NULL;
-  SsArch *arch = ss_arch_new_from_json (tiny_json, -1, &error);
-
-  g_assert_no_error (error);
-  return arch;
-}
-
 /* A net whose every tensor differs from a fresh one: random weights from seed, running
  * statistics moved by training forwards, distinct num_batches_tracked per BN. */
 static SsNet *
@@ -67,6 +57,15 @@ trained_net (const SsArch *arch,
     if (ss_arch_get_node (arch, i)->op == SS_OP_BATCHNORM)
       ss_net_set_batches_tracked (net, i, 1000 + i);
   return net;
+}
+
+/* trained_net of tiny_json. Transfer full. */
+static SsNet *
+tiny_net (guint64 seed)
+{
+  g_autoptr(SsArch) arch = ss_test_arch_from_json (tiny_json);
+
+  return trained_net (arch, seed);
 }
 
 /* All of a net's tensor values and counters, to check that a failed load changed nothing. */
@@ -103,15 +102,16 @@ assert_same_nets (SsNet *a,
   g_assert_cmpmem (sa->data, sa->len, sb->data, sb->len);
 }
 
+/* Fails unless error is SS_ERROR code and its message has each of path, problem and what that
+ * is not NULL. */
 static void
 assert_error_names (const GError *error,
-                    GQuark        domain,
                     int           code,
                     const char   *path,
                     const char   *problem,
                     const char   *what)
 {
-  g_assert_error (error, domain, code);
+  g_assert_error (error, SS_ERROR, code);
   g_test_message ("%s", error->message);
   if (path != NULL && strstr (error->message, path) == NULL)
     g_error ("message does not name the file “%s”: %s", path, error->message);
@@ -119,6 +119,98 @@ assert_error_names (const GError *error,
     g_error ("message does not say “%s”: %s", problem, error->message);
   if (what != NULL && strstr (error->message, what) == NULL)
     g_error ("message does not name “%s”: %s", what, error->message);
+}
+
+/* ss_model_load (path) fails so (see assert_error_names), with and without a metadata table,
+ * which stays unset. */
+static void
+assert_load_fails (const char *path,
+                   int         code,
+                   const char *problem,
+                   const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+
+  g_assert_null (ss_model_load (path, NULL, &error));
+  assert_error_names (error, code, path, problem, what);
+  g_clear_error (&error);
+  g_assert_null (ss_model_load (path, &meta, &error));
+  assert_error_names (error, code, path, problem, what);
+  g_assert_null (meta);
+}
+
+/* The same for ss_model_open (spec) with input (C, H, W) and classes. */
+static void
+assert_open_fails (const char *spec,
+                   int         c,
+                   int         h,
+                   int         w,
+                   int         classes,
+                   int         code,
+                   const char *problem,
+                   const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+
+  g_assert_null (ss_model_open (spec, c, h, w, classes, 0, NULL, &error));
+  assert_error_names (error, code, spec, problem, what);
+  g_clear_error (&error);
+  g_assert_null (ss_model_open (spec, c, h, w, classes, 0, &meta, &error));
+  assert_error_names (error, code, spec, problem, what);
+  g_assert_null (meta);
+}
+
+/* ss_model_load_weights (net, path) fails so. */
+static void
+assert_weights_fail (SsNet      *net,
+                     const char *path,
+                     int         code,
+                     const char *problem,
+                     const char *what)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ss_model_load_weights (net, path, &error));
+  assert_error_names (error, code, path, problem, what);
+}
+
+/* ss_model_load (path) gives a net the same as want. */
+static void
+assert_loads_as (const char *path,
+                 SsNet      *want)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SsNet) back = ss_model_load (path, NULL, &error);
+
+  g_assert_no_error (error);
+  assert_same_nets (want, back);
+}
+
+/* ss_model_save (net, path) fails with SS_ERROR_IO naming path and saying the old file is
+ * unchanged. */
+static void
+assert_save_fails (SsNet      *net,
+                   const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ss_model_save (net, path, NULL, &error));
+  assert_error_names (error, SS_ERROR_IO, path, "unchanged", NULL);
+}
+
+/* fx->path still holds old (old_len bytes), alone in fx->dir. */
+static void
+assert_file_kept (SsTestDir  *fx,
+                  const char *old,
+                  gsize       old_len)
+{
+  gsize now_len = 0;
+  g_autofree char *now = ss_test_read_file (fx->path, &now_len);
+
+  g_assert_cmpmem (now, now_len, old, old_len);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -138,11 +230,11 @@ static const ArchSpec round_trip_specs[] = {
 };
 
 static void
-test_round_trip (gconstpointer data)
+test_round_trip (SsTestDir    *fx,
+                 gconstpointer data)
 {
   const ArchSpec *spec = data;
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsArch) arch = NULL;
   g_autoptr(SsNet) net = NULL, back = NULL, opened = NULL;
   g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
@@ -172,7 +264,7 @@ test_round_trip (gconstpointer data)
   g_hash_table_insert (meta, (char *) SS_MODEL_META_FORMAT, (char *) "99");
   g_assert_true (ss_model_save (net, path, meta, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);   /* no temporary left behind */
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);   /* no temporary left behind */
 
   back = ss_model_load (path, &meta_back, &error);
   g_assert_no_error (error);
@@ -217,26 +309,22 @@ test_round_trip (gconstpointer data)
   logits = g_memdup2 (ss_net_forward (net, x, n, SS_MODE_EVAL, NULL), sizeof (float) * n * k);
   g_assert_cmpmem (ss_net_forward (back, x, n, SS_MODE_EVAL, NULL), sizeof (float) * n * k,
                    logits, sizeof (float) * n * k);
-  ss_test_rm_rf (dir);
 }
 
 static void
-test_load_weights_round_trip (void)
+test_load_weights_round_trip (SsTestDir    *fx,
+                              gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 3);
-  g_autoptr(SsNet) other = ss_net_new (arch, 99);
+  g_autoptr(SsNet) net = tiny_net (3);
+  g_autoptr(SsNet) other = ss_net_new (ss_net_get_arch (net), 99);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("A model file is also a state_dict: ss_model_load_weights into a fresh net "
                   "of the same architecture reproduces every tensor and counter.");
-  g_assert_true (ss_model_save (net, path, NULL, &error));
-  g_assert_true (ss_model_load_weights (other, path, &error));
+  g_assert_true (ss_model_save (net, fx->path, NULL, &error));
+  g_assert_true (ss_model_load_weights (other, fx->path, &error));
   g_assert_no_error (error);
   assert_same_nets (net, other);
-  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -356,71 +444,50 @@ static const BadCase bad_cases[] = {
 };
 
 static void
-test_bad_file (gconstpointer data)
+test_bad_file (SsTestDir    *fx,
+               gconstpointer data)
 {
   const BadCase *bc = data;
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "bad.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 21);
-  g_autoptr(SsNet) target = trained_net (arch, 77);
-  g_autoptr(SsNet) loaded = NULL;
+  g_autoptr(SsNet) net = tiny_net (21);
+  g_autoptr(SsNet) target = tiny_net (77);
   g_autoptr(GByteArray) before = net_snapshot (target);
   g_autoptr(GByteArray) after = NULL;
-  g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *json = ss_arch_to_json (arch);
+  g_autofree char *json = ss_arch_to_json (ss_net_get_arch (net));
 
   g_test_summary ("A model file with one defect (see bad_cases[]) fails to load with "
                   "ss_model_load and with ss_model_load_weights, with the right SS_ERROR code "
                   "and a message naming the file, the tensor and the problem; "
                   "ss_model_load_weights leaves the net as it was.");
-  write_state (net, path, bc->bad, bc->target, json);
-
-  loaded = ss_model_load (path, &meta, &error);
-  g_assert_null (loaded);
-  assert_error_names (error, SS_ERROR, bc->code, path, bc->problem, bc->target);
-  g_clear_error (&error);
-
-  g_assert_false (ss_model_load_weights (target, path, &error));
-  assert_error_names (error, SS_ERROR, bc->code, path, bc->problem, bc->target);
+  write_state (net, fx->path, bc->bad, bc->target, json);
+  assert_load_fails (fx->path, bc->code, bc->problem, bc->target);
+  assert_weights_fail (target, fx->path, bc->code, bc->problem, bc->target);
   after = net_snapshot (target);
   g_assert_cmpmem (before->data, before->len, after->data, after->len);
 
   /* Control: the same file without the defect loads. */
-  g_clear_error (&error);
-  write_state (net, path, BAD_NONE, NULL, json);
-  loaded = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_nets (net, loaded);
-  ss_test_rm_rf (dir);
+  write_state (net, fx->path, BAD_NONE, NULL, json);
+  assert_loads_as (fx->path, net);
 }
 
 static void
-test_no_arch (void)
+test_no_arch (SsTestDir    *fx,
+              gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "state_dict.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 5);
-  g_autoptr(SsNet) other = ss_net_new (arch, 6);
+  const char *path = fx->path;
+  g_autoptr(SsNet) net = tiny_net (5);
+  g_autoptr(SsNet) other = ss_net_new (ss_net_get_arch (net), 6);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("A plain state_dict (no supersign.arch metadata) given to ss_model_load is "
                   "SS_ERROR_FORMAT naming the file and the missing architecture; the same file "
                   "loads as weights into a net of that architecture.");
   write_state (net, path, BAD_NONE, NULL, NULL);
-  g_assert_null (ss_model_load (path, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_FORMAT, path, "no architecture", NULL);
-  g_clear_error (&error);
-  g_assert_null (ss_model_open (path, 2, 6, 6, 3, 0, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_FORMAT, path, "no architecture", NULL);
-  g_clear_error (&error);
+  assert_load_fails (path, SS_ERROR_FORMAT, "no architecture", NULL);
+  assert_open_fails (path, 2, 6, 6, 3, SS_ERROR_FORMAT, "no architecture", NULL);
 
   g_assert_true (ss_model_load_weights (other, path, &error));
   g_assert_no_error (error);
   assert_same_nets (net, other);
-  ss_test_rm_rf (dir);
 }
 
 typedef struct {
@@ -444,24 +511,22 @@ static const BadMetaCase bad_meta_cases[] = {
 };
 
 static void
-test_bad_meta (gconstpointer data)
+test_bad_meta (SsTestDir    *fx,
+               gconstpointer data)
 {
   const BadMetaCase *bc = data;
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "meta.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 8);
+  g_autoptr(SsNet) net = tiny_net (8);
   g_autoptr(SsSafetensors) st = NULL;
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *good = NULL;
-  g_autofree char *json = ss_arch_to_json (arch);
+  g_autofree char *json = ss_arch_to_json (ss_net_get_arch (net));
 
   g_test_summary ("A model file whose metadata is wrong (corrupt or inconsistent "
                   "architecture JSON, unknown format version) is refused by ss_model_load "
                   "with a message naming the file and the problem.");
   /* A good file, then the same tensors with the metadata replaced. */
-  good = g_build_filename (dir, "good.safetensors", NULL);
+  good = g_build_filename (fx->dir, "good.safetensors", NULL);
   g_assert_true (ss_model_save (net, good, NULL, &error));
   st = ss_safetensors_load (good, &error);
   g_assert_no_error (error);
@@ -472,19 +537,18 @@ test_bad_meta (gconstpointer data)
       const SsTensorView *t = ss_safetensors_get (st, i);
       ss_safetensors_writer_add (w, t->name, t->dtype, t->shape, t->ndim, t->data);
     }
-  g_assert_true (ss_safetensors_writer_save (w, path, &error));
-
-  g_assert_null (ss_model_load (path, NULL, &error));
-  assert_error_names (error, SS_ERROR, bc->code, path, bc->problem, NULL);
-  ss_test_rm_rf (dir);
+  g_assert_true (ss_safetensors_writer_save (w, fx->path, &error));
+  assert_load_fails (fx->path, bc->code, bc->problem, NULL);
 }
 
 static void
-test_open_errors (void)
+test_open_errors (SsTestDir    *fx,
+                  gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *missing = g_build_filename (dir, "nowhere", "model.safetensors", NULL);
-  g_autofree char *missing_json = g_build_filename (dir, "arch.json", NULL);
+  g_autofree char *missing = g_build_filename (fx->dir, "nowhere", "model.safetensors", NULL);
+  g_autofree char *missing_json = g_build_filename (fx->dir, "arch.json", NULL);
+  g_autoptr(SsArch) arch = ss_test_arch_from_json (tiny_json);
+  g_autoptr(SsNet) fresh = ss_net_new (arch, 0);
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(SsNet) net = NULL;
@@ -492,44 +556,25 @@ test_open_errors (void)
   g_test_summary ("ss_model_open and ss_model_load: an unknown built-in name is SS_ERROR_ARCH "
                   "naming it and the known ones; a missing .safetensors or .json file is "
                   "SS_ERROR_IO naming the file; a known built-in gives a fresh net.");
-  g_assert_null (ss_model_open ("resnet21", 3, 32, 32, 10, 0, &meta, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_ARCH, "resnet21", "unknown architecture",
-                      "resnet20");
-  g_assert_null (meta);
-  g_clear_error (&error);
-
-  g_assert_null (ss_model_load (missing, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_IO, missing, g_strerror (ENOENT), NULL);
-  g_clear_error (&error);
-  g_assert_null (ss_model_open (missing, 3, 32, 32, 10, 0, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_IO, missing, g_strerror (ENOENT), NULL);
-  g_clear_error (&error);
-  g_assert_null (ss_model_open (missing_json, 3, 32, 32, 10, 0, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_IO, missing_json, NULL, NULL);
-  g_clear_error (&error);
-  {
-    g_autoptr(SsArch) arch = tiny_arch ();
-    g_autoptr(SsNet) fresh = ss_net_new (arch, 0);
-    g_assert_false (ss_model_load_weights (fresh, missing, &error));
-    assert_error_names (error, SS_ERROR, SS_ERROR_IO, missing, g_strerror (ENOENT), NULL);
-    g_clear_error (&error);
-  }
+  assert_open_fails ("resnet21", 3, 32, 32, 10, SS_ERROR_ARCH, "unknown architecture",
+                     "resnet20");
+  assert_load_fails (missing, SS_ERROR_IO, g_strerror (ENOENT), NULL);
+  assert_open_fails (missing, 3, 32, 32, 10, SS_ERROR_IO, g_strerror (ENOENT), NULL);
+  assert_open_fails (missing_json, 3, 32, 32, 10, SS_ERROR_IO, NULL, NULL);
+  assert_weights_fail (fresh, missing, SS_ERROR_IO, g_strerror (ENOENT), NULL);
 
   net = ss_model_open ("lenet5", 1, 28, 28, 10, 0, &meta, &error);
   g_assert_no_error (error);
   g_assert_nonnull (net);
   g_assert_nonnull (meta);
-  ss_test_rm_rf (dir);
 }
 
 static void
-test_truncated (void)
+test_truncated (SsTestDir    *fx,
+                gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
-  g_autofree char *cut = g_build_filename (dir, "cut.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 9);
+  g_autofree char *cut = g_build_filename (fx->dir, "cut.safetensors", NULL);
+  g_autoptr(SsNet) net = tiny_net (9);
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize len = 0;
@@ -538,8 +583,8 @@ test_truncated (void)
   g_test_summary ("A model file cut short — inside the 8-byte length, inside the header, "
                   "inside the data, one byte short — is SS_ERROR_FORMAT naming the file, from "
                   "ss_model_load and ss_model_load_weights alike.");
-  g_assert_true (ss_model_save (net, path, NULL, &error));
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_true (ss_model_save (net, fx->path, NULL, &error));
+  contents = ss_test_read_file (fx->path, &len);
   memcpy (&header_len, contents, 8);
   header_len = GUINT64_FROM_LE (header_len);
   g_assert_cmpuint (len, >, 8 + header_len + 16);
@@ -547,99 +592,75 @@ test_truncated (void)
     const gsize cuts[] = { 0, 5, 8 + header_len / 2, 8 + header_len + 10, len - 1 };
     for (gsize i = 0; i < G_N_ELEMENTS (cuts); i++)
       {
-        g_autoptr(SsNet) other = ss_net_new (arch, 0);
+        g_autoptr(SsNet) other = ss_net_new (ss_net_get_arch (net), 0);
         g_assert_true (g_file_set_contents (cut, contents, (gssize) cuts[i], NULL));
         g_test_message ("cut at %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT, cuts[i], len);
-        g_assert_null (ss_model_load (cut, NULL, &error));
-        assert_error_names (error, SS_ERROR, SS_ERROR_FORMAT, cut, NULL, NULL);
-        g_clear_error (&error);
-        g_assert_false (ss_model_load_weights (other, cut, &error));
-        assert_error_names (error, SS_ERROR, SS_ERROR_FORMAT, cut, NULL, NULL);
-        g_clear_error (&error);
+        assert_load_fails (cut, SS_ERROR_FORMAT, NULL, NULL);
+        assert_weights_fail (other, cut, SS_ERROR_FORMAT, NULL, NULL);
       }
   }
-  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Atomic save                                                                              */
 
 static void
-test_save_not_a_directory (void)
+test_save_not_a_directory (SsTestDir    *fx,
+                           gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *file = g_build_filename (dir, "a-file", NULL);
+  g_autofree char *file = g_build_filename (fx->dir, "a-file", NULL);
   g_autofree char *path = g_build_filename (file, "model.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) net = trained_net (arch, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(SsNet) net = tiny_net (1);
 
   g_test_summary ("Saving below a regular file (a location nobody, root included, can write) "
                   "fails with SS_ERROR_IO naming the path, and creates nothing.");
   g_assert_true (g_file_set_contents (file, "x", 1, NULL));
-  g_assert_false (ss_model_save (net, path, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_IO, path, "unchanged", NULL);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
-  ss_test_rm_rf (dir);
+  assert_save_fails (net, path);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
 }
 
 static void
-test_save_read_only (void)
+test_save_read_only (SsTestDir    *fx,
+                     gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) old_net = trained_net (arch, 1);
-  g_autoptr(SsNet) new_net = trained_net (arch, 2);
-  g_autoptr(SsNet) back = NULL;
+  g_autoptr(SsNet) old_net = tiny_net (1);
+  g_autoptr(SsNet) new_net = tiny_net (2);
   g_autoptr(GError) error = NULL;
-  g_autofree char *old_bytes = NULL, *now_bytes = NULL;
-  gsize old_len = 0, now_len = 0;
+  g_autofree char *old_bytes = NULL;
+  gsize old_len = 0;
 
   g_test_summary ("Saving into a read-only folder that holds an older model fails with "
                   "SS_ERROR_IO naming the path, and leaves the old file byte for byte "
                   "unchanged with no temporary file beside it.");
-  g_assert_true (ss_model_save (old_net, path, NULL, &error));
-  g_assert_true (g_file_get_contents (path, &old_bytes, &old_len, NULL));
-  g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
-  if (access (dir, W_OK) == 0)
+  g_assert_true (ss_model_save (old_net, fx->path, NULL, &error));
+  old_bytes = ss_test_read_file (fx->path, &old_len);
+  g_assert_cmpint (g_chmod (fx->dir, 0500), ==, 0);
+  if (access (fx->dir, W_OK) == 0)
     {
-      g_chmod (dir, 0700);
-      ss_test_rm_rf (dir);
       g_test_skip ("running as root, a read-only folder is writable; "
                    "/model-file/save/disk-full covers the unchanged old file");
       return;
     }
-  g_assert_false (ss_model_save (new_net, path, NULL, &error));
-  assert_error_names (error, SS_ERROR, SS_ERROR_IO, path, "unchanged", NULL);
-  g_clear_error (&error);
-  g_assert_true (g_file_get_contents (path, &now_bytes, &now_len, NULL));
-  g_assert_cmpmem (now_bytes, now_len, old_bytes, old_len);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
-  back = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_nets (back, old_net);
-  g_chmod (dir, 0700);
-  ss_test_rm_rf (dir);
+  assert_save_fails (new_net, fx->path);
+  assert_file_kept (fx, old_bytes, old_len);
+  assert_loads_as (fx->path, old_net);
 }
 
 static void
-test_save_disk_full (void)
+test_save_disk_full (SsTestDir    *fx,
+                     gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) old_net = trained_net (arch, 1);
+  g_autoptr(SsNet) old_net = tiny_net (1);
   g_autoptr(GError) error = NULL;
-  g_autofree char *old_bytes = NULL, *now_bytes = NULL;
-  gsize old_len = 0, now_len = 0;
+  g_autofree char *old_bytes = NULL;
+  gsize old_len = 0;
 
   g_test_summary ("When writing the new file fails part way (a file-size limit stands in for a "
                   "full disk, and works as root too), ss_model_save reports SS_ERROR_IO naming "
                   "the path, the existing model is byte for byte unchanged and no temporary "
                   "file is left behind.");
-  g_assert_true (ss_model_save (old_net, path, NULL, &error));
-  g_assert_true (g_file_get_contents (path, &old_bytes, &old_len, NULL));
+  g_assert_true (ss_model_save (old_net, fx->path, NULL, &error));
+  old_bytes = ss_test_read_file (fx->path, &old_len);
 
   {
     /* A bigger net, so that its file exceeds the limit. */
@@ -654,39 +675,30 @@ test_save_disk_full (void)
     lim.rlim_cur = 4096;
     saved_handler = signal (SIGXFSZ, SIG_IGN);   /* write() then fails with EFBIG */
     g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &lim), ==, 0);
-    ok = ss_model_save (new_net, path, NULL, &error);
+    ok = ss_model_save (new_net, fx->path, NULL, &error);
     g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
     signal (SIGXFSZ, saved_handler);
     g_assert_false (ok);
-    assert_error_names (error, SS_ERROR, SS_ERROR_IO, path, "unchanged", NULL);
+    assert_error_names (error, SS_ERROR_IO, fx->path, "unchanged", NULL);
   }
-  g_assert_true (g_file_get_contents (path, &now_bytes, &now_len, NULL));
-  g_assert_cmpmem (now_bytes, now_len, old_bytes, old_len);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
-  ss_test_rm_rf (dir);
+  assert_file_kept (fx, old_bytes, old_len);
 }
 
 static void
-test_save_replaces (void)
+test_save_replaces (SsTestDir    *fx,
+                    gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-model-file-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
-  g_autoptr(SsArch) arch = tiny_arch ();
-  g_autoptr(SsNet) a = trained_net (arch, 1);
-  g_autoptr(SsNet) b = trained_net (arch, 2);
-  g_autoptr(SsNet) back = NULL;
+  g_autoptr(SsNet) a = tiny_net (1);
+  g_autoptr(SsNet) b = tiny_net (2);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("Saving over an existing model replaces it completely and leaves only the "
                   "one file.");
-  g_assert_true (ss_model_save (a, path, NULL, &error));
-  g_assert_true (ss_model_save (b, path, NULL, &error));
+  g_assert_true (ss_model_save (a, fx->path, NULL, &error));
+  g_assert_true (ss_model_save (b, fx->path, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
-  back = ss_model_load (path, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_nets (back, b);
-  ss_test_rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
+  assert_loads_as (fx->path, b);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -701,26 +713,26 @@ main (int   argc,
     {
       g_autofree char *path = g_strdup_printf ("/model-file/round-trip/%s",
                                                round_trip_specs[i].name);
-      g_test_add_data_func (path, &round_trip_specs[i], test_round_trip);
+      ss_test_add_in_dir (path, &round_trip_specs[i], test_round_trip);
     }
-  g_test_add_func ("/model-file/round-trip/load-weights", test_load_weights_round_trip);
+  ss_test_add_in_dir ("/model-file/round-trip/load-weights", NULL, test_load_weights_round_trip);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/model-file/bad/%s", bad_cases[i].name);
-      g_test_add_data_func (path, &bad_cases[i], test_bad_file);
+      ss_test_add_in_dir (path, &bad_cases[i], test_bad_file);
     }
-  g_test_add_func ("/model-file/bad/no-arch", test_no_arch);
+  ss_test_add_in_dir ("/model-file/bad/no-arch", NULL, test_no_arch);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_meta_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/model-file/bad-metadata/%s",
                                                bad_meta_cases[i].name);
-      g_test_add_data_func (path, &bad_meta_cases[i], test_bad_meta);
+      ss_test_add_in_dir (path, &bad_meta_cases[i], test_bad_meta);
     }
-  g_test_add_func ("/model-file/bad/truncated", test_truncated);
-  g_test_add_func ("/model-file/open/errors", test_open_errors);
-  g_test_add_func ("/model-file/save/not-a-directory", test_save_not_a_directory);
-  g_test_add_func ("/model-file/save/read-only", test_save_read_only);
-  g_test_add_func ("/model-file/save/disk-full", test_save_disk_full);
-  g_test_add_func ("/model-file/save/replaces", test_save_replaces);
+  ss_test_add_in_dir ("/model-file/bad/truncated", NULL, test_truncated);
+  ss_test_add_in_dir ("/model-file/open/errors", NULL, test_open_errors);
+  ss_test_add_in_dir ("/model-file/save/not-a-directory", NULL, test_save_not_a_directory);
+  ss_test_add_in_dir ("/model-file/save/read-only", NULL, test_save_read_only);
+  ss_test_add_in_dir ("/model-file/save/disk-full", NULL, test_save_disk_full);
+  ss_test_add_in_dir ("/model-file/save/replaces", NULL, test_save_replaces);
   return g_test_run ();
 }

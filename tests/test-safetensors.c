@@ -44,10 +44,10 @@ assert_view (const SsTensorView *v,
 /* Round trip                                                                               */
 
 static void
-test_roundtrip (void)
+test_roundtrip (SsTestDir    *fx,
+                gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(SsSafetensors) st = NULL;
   g_autoptr(GError) error = NULL;
@@ -80,7 +80,7 @@ test_roundtrip (void)
   g_assert_no_error (error);
 
   /* The header is padded with spaces to a multiple of 8. */
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  contents = ss_test_read_file (path, &len);
   g_assert_cmpuint (len, >=, 8);
   memcpy (&header_len, contents, 8);
   header_len = GUINT64_FROM_LE (header_len);
@@ -109,21 +109,20 @@ test_roundtrip (void)
 
   /* A second save of the same writer gives the same bytes. */
   {
-    g_autofree char *path2 = g_build_filename (dir, "again.safetensors", NULL);
+    g_autofree char *path2 = g_build_filename (fx->dir, "again.safetensors", NULL);
     g_autofree char *contents2 = NULL;
     gsize len2 = 0;
     g_assert_true (ss_safetensors_writer_save (w, path2, &error));
-    g_assert_true (g_file_get_contents (path2, &contents2, &len2, NULL));
+    contents2 = ss_test_read_file (path2, &len2);
     g_assert_cmpmem (contents, len, contents2, len2);
   }
-  ss_test_rm_rf (dir);
 }
 
 static void
-test_roundtrip_empty (void)
+test_roundtrip_empty (SsTestDir    *fx,
+                      gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "empty.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(SsSafetensors) st = NULL;
   g_autoptr(GError) error = NULL;
@@ -133,7 +132,7 @@ test_roundtrip_empty (void)
 
   g_test_summary ("A file without metadata and with only a zero-element tensor round-trips.");
   g_assert_true (ss_safetensors_writer_save (w, path, &error));
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  contents = ss_test_read_file (path, &len);
   g_assert_cmpmem (contents, len, "\x08\0\0\0\0\0\0\0{}      ", 16);
   st = ss_safetensors_load (path, &error);
   g_assert_no_error (error);
@@ -146,7 +145,6 @@ test_roundtrip_empty (void)
   g_assert_no_error (error);
   g_assert_cmpuint (ss_safetensors_get_n_tensors (st), ==, 1);
   assert_view (ss_safetensors_lookup (st, "nothing"), "nothing", SS_DTYPE_F32, 2, shape0, NULL, 0);
-  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -202,11 +200,11 @@ test_interop_read (void)
 }
 
 static void
-test_interop_write (void)
+test_interop_write (SsTestDir    *fx,
+                    gconstpointer data)
 {
   g_autofree char *ref_path = ss_test_data_path ("torch-sample.safetensors");
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "c-sample.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsSafetensorsWriter) w = ss_safetensors_writer_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *ref = NULL, *mine = NULL;
@@ -233,10 +231,9 @@ test_interop_write (void)
       g_assert_no_error (error);
     }
 
-  g_assert_true (g_file_get_contents (ref_path, &ref, &ref_len, NULL));
-  g_assert_true (g_file_get_contents (path, &mine, &mine_len, NULL));
+  ref = ss_test_read_file (ref_path, &ref_len);
+  mine = ss_test_read_file (path, &mine_len);
   g_assert_cmpmem (mine, mine_len, ref, ref_len);
-  ss_test_rm_rf (dir);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -344,25 +341,55 @@ static const BadCase bad_cases[] = {
 
 #undef T
 
+/* Writes path: header_len as 8 little-endian bytes, header, then data_len bytes of data. */
+static void
+write_parts (const char *path,
+             guint64     header_len,
+             const char *header,
+             const void *data,
+             gsize       data_len)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint64 le = GUINT64_TO_LE (header_len);
+
+  g_byte_array_append (bytes, (const guint8 *) &le, 8);
+  g_byte_array_append (bytes, (const guint8 *) header, strlen (header));
+  g_byte_array_append (bytes, data, data_len);
+  g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error);
+  g_assert_no_error (error);
+}
+
 static void
 write_bad_file (const char    *path,
                 const BadCase *c)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
-
   if (g_str_equal (c->id, "short"))
-    g_byte_array_append (bytes, (const guint8 *) "abcdefg", 7);
-  else if (c->header != NULL)
+    g_assert_true (g_file_set_contents (path, "abcdefg", 7, NULL));
+  else if (c->header == NULL)
+    g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  else
     {
-      guint64 len = GUINT64_TO_LE (c->set_len ? c->len : strlen (c->header));
-      g_byte_array_append (bytes, (const guint8 *) &len, 8);
-      g_byte_array_append (bytes, (const guint8 *) c->header, strlen (c->header));
-      for (gsize i = 0; i < c->data_len; i++)
-        g_byte_array_append (bytes, (const guint8 *) "\xab", 1);
+      g_autofree guint8 *data = g_malloc (MAX (c->data_len, 1));
+      memset (data, 0xab, c->data_len);
+      write_parts (path, c->set_len ? c->len : strlen (c->header), c->header, data, c->data_len);
     }
-  g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error);
-  g_assert_no_error (error);
+}
+
+/* Fails unless error is SS_ERROR code with a message naming path and, unless NULL, saying
+ * needle. */
+static void
+assert_error_names (const GError *error,
+                    int           code,
+                    const char   *path,
+                    const char   *needle)
+{
+  g_assert_error (error, SS_ERROR, code);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, path) == NULL)
+    g_error ("message “%s” does not name the file %s", error->message, path);
+  if (needle != NULL && strstr (error->message, needle) == NULL)
+    g_error ("message “%s” does not contain “%s”", error->message, needle);
 }
 
 static void
@@ -374,47 +401,38 @@ assert_load_fails (const char *path,
   g_autoptr(SsSafetensors) st = ss_safetensors_load (path, &error);
 
   g_assert_null (st);
-  g_assert_error (error, SS_ERROR, code);
-  g_test_message ("%s", error->message);
-  if (strstr (error->message, path) == NULL)
-    g_error ("message “%s” does not name the file %s", error->message, path);
-  if (strstr (error->message, needle) == NULL)
-    g_error ("message “%s” does not contain “%s”", error->message, needle);
+  assert_error_names (error, code, path, needle);
 }
 
 static void
-test_bad_input (gconstpointer data)
+test_bad_input (SsTestDir    *fx,
+                gconstpointer data)
 {
   const BadCase *c = data;
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
   g_autofree char *file = g_strconcat (c->id, ".safetensors", NULL);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autofree char *path = g_build_filename (fx->dir, file, NULL);
 
   g_test_summary ("A malformed file is refused with an SS_ERROR that names the file and the "
                   "problem; no crash, no allocation beyond the file's size.");
   write_bad_file (path, c);
   assert_load_fails (path, c->code, c->needle);
-  ss_test_rm_rf (dir);
 }
 
 static void
-test_bad_io (void)
+test_bad_io (SsTestDir    *fx,
+             gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *missing = g_build_filename (dir, "missing.safetensors", NULL);
+  g_autofree char *missing = g_build_filename (fx->dir, "missing.safetensors", NULL);
 
   g_test_summary ("A missing file or a directory is an SS_ERROR_IO naming the path.");
   assert_load_fails (missing, SS_ERROR_IO, "No such file");
-  assert_load_fails (dir, SS_ERROR_IO, "not a regular file");
-  ss_test_rm_rf (dir);
+  assert_load_fails (fx->dir, SS_ERROR_IO, "not a regular file");
 }
 
 static void
-test_unpadded_header (void)
+test_unpadded_header (SsTestDir    *fx,
+                      gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "unpadded.safetensors", NULL);
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
   g_autoptr(SsSafetensors) st = NULL;
   g_autoptr(GError) error = NULL;
   const char *header = "{\"b\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[4,20],"
@@ -422,23 +440,19 @@ test_unpadded_header (void)
                        "\"data_offsets\":[0,4]}}";
   const float a = 1.5f;
   const gint64 b[2] = { -7, 1LL << 50 }, shape_a[] = { 1 }, shape_b[] = { 2 };
-  guint64 len = GUINT64_TO_LE (strlen (header));
+  guint8 tensors[4 + 16];   /* a, then b */
 
   g_test_summary ("Valid files other writers may produce: header not padded to 8, header "
                   "order unlike data order, unknown fields; views still 8-byte aligned.");
   g_assert_cmpuint (strlen (header) % 8, !=, 0);
-  g_byte_array_append (bytes, (const guint8 *) &len, 8);
-  g_byte_array_append (bytes, (const guint8 *) header, strlen (header));
-  g_byte_array_append (bytes, (const guint8 *) &a, 4);
-  g_byte_array_append (bytes, (const guint8 *) b, 16);
-  g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error);
-  g_assert_no_error (error);
-  st = ss_safetensors_load (path, &error);
+  memcpy (tensors, &a, 4);
+  memcpy (tensors + 4, b, 16);
+  write_parts (fx->path, strlen (header), header, tensors, sizeof tensors);
+  st = ss_safetensors_load (fx->path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ss_safetensors_get_n_tensors (st), ==, 2);
   assert_view (ss_safetensors_get (st, 0), "a", SS_DTYPE_F32, 1, shape_a, &a, 4);
   assert_view (ss_safetensors_get (st, 1), "b", SS_DTYPE_I64, 1, shape_b, b, 16);
-  ss_test_rm_rf (dir);
 }
 
 /* No fsync: thousands of small files. */
@@ -452,11 +466,11 @@ write_fast (const char *path,
 }
 
 static void
-test_mutations (void)
+test_mutations (SsTestDir    *fx,
+                gconstpointer data)
 {
   g_autofree char *ref_path = ss_test_data_path ("torch-sample.safetensors");
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "mutant.safetensors", NULL);
+  const char *path = fx->path;
   g_autofree char *ref = NULL;
   g_autofree char *buf = NULL;
   static const guchar values[] = { 0x00, 0x01, 0x7f, 0x80, 0xff, '"', '9', '[', '}', ',', '-' };
@@ -467,7 +481,7 @@ test_mutations (void)
   g_test_summary ("Every truncation of a valid file, and every header byte replaced by a few "
                   "tricky values, loads or fails with an SS_ERROR; never crashes (run under "
                   "ASan/UBSan).");
-  g_assert_true (g_file_get_contents (ref_path, &ref, &len, NULL));
+  ref = ss_test_read_file (ref_path, &len);
   g_assert_cmpuint (len, >, 8);
   memcpy (&data_start, ref, 8);
   data_start = 8 + GUINT64_FROM_LE (data_start);
@@ -509,7 +523,6 @@ test_mutations (void)
   g_test_message ("%u mutants loaded, %u refused", n_ok, n_err);
   g_assert_cmpuint (n_ok, >, 0);
   g_assert_cmpuint (n_err, >, 0);
-  ss_test_rm_rf (dir);
 }
 
 static void
@@ -518,11 +531,11 @@ add_bad_input_tests (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *name = g_strconcat ("/safetensors/bad/", bad_cases[i].id, NULL);
-      g_test_add_data_func (name, &bad_cases[i], test_bad_input);
+      ss_test_add_in_dir (name, &bad_cases[i], test_bad_input);
     }
-  g_test_add_func ("/safetensors/bad/io", test_bad_io);
-  g_test_add_func ("/safetensors/bad/mutations", test_mutations);
-  g_test_add_func ("/safetensors/load/unpadded-header", test_unpadded_header);
+  ss_test_add_in_dir ("/safetensors/bad/io", NULL, test_bad_io);
+  ss_test_add_in_dir ("/safetensors/bad/mutations", NULL, test_mutations);
+  ss_test_add_in_dir ("/safetensors/load/unpadded-header", NULL, test_unpadded_header);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -556,16 +569,14 @@ assert_save_fails (SsSafetensorsWriter *w,
   g_autoptr(GError) error = NULL;
 
   g_assert_false (ss_safetensors_writer_save (w, path, &error));
-  g_assert_error (error, SS_ERROR, SS_ERROR_IO);
-  g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, path));
+  assert_error_names (error, SS_ERROR_IO, path, NULL);
 }
 
 static void
-test_save_replace (void)
+test_save_replace (SsTestDir    *fx,
+                   gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsSafetensorsWriter) a = writer_with_value (1.0f);
   g_autoptr(SsSafetensorsWriter) b = writer_with_value (2.0f);
   g_autoptr(GError) error = NULL;
@@ -579,17 +590,16 @@ test_save_replace (void)
   g_assert_true (ss_safetensors_writer_save (b, path, &error));
   g_assert_no_error (error);
   assert_file_value (path, 2.0f);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0666 & ~mask);
-  ss_test_rm_rf (dir);
 }
 
 static void
-test_save_readonly_dir (void)
+test_save_readonly_dir (SsTestDir    *fx,
+                        gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  const char *path = fx->path;
   g_autoptr(SsSafetensorsWriter) a = writer_with_value (1.0f);
   g_autoptr(SsSafetensorsWriter) b = writer_with_value (2.0f);
   g_autoptr(GError) error = NULL;
@@ -597,7 +607,7 @@ test_save_readonly_dir (void)
   g_test_summary ("Saving into a read-only folder fails with SS_ERROR_IO and leaves the old "
                   "file intact (as root, checked in a child that drops to uid 65534).");
   g_assert_true (ss_safetensors_writer_save (a, path, &error));
-  g_assert_cmpint (g_chmod (dir, 0555), ==, 0);
+  g_assert_cmpint (g_chmod (fx->dir, 0555), ==, 0);
   if (geteuid () != 0)
     assert_save_fails (b, path);
   else
@@ -635,7 +645,6 @@ test_save_readonly_dir (void)
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       if (verdict == 'S')
         {
-          ss_test_rm_rf (dir);
           g_test_skip ("running as root and cannot drop privileges to test folder permissions");
           return;
         }
@@ -643,30 +652,28 @@ test_save_readonly_dir (void)
       g_assert_cmpint (verdict, ==, '0');
     }
   assert_file_value (path, 1.0f);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
-  ss_test_rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
 }
 
 static void
-test_save_missing_dir (void)
+test_save_missing_dir (SsTestDir    *fx,
+                       gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *sub = g_build_filename (dir, "nope", NULL);
+  g_autofree char *sub = g_build_filename (fx->dir, "nope", NULL);
   g_autofree char *path = g_build_filename (sub, "model.safetensors", NULL);
   g_autoptr(SsSafetensorsWriter) w = writer_with_value (1.0f);
 
   g_test_summary ("Saving into a folder that does not exist fails with SS_ERROR_IO.");
   assert_save_fails (w, path);
   g_assert_false (g_file_test (sub, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 0);
-  ss_test_rm_rf (dir);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 0);
 }
 
 static void
-test_save_over_directory (void)
+test_save_over_directory (SsTestDir    *fx,
+                          gconstpointer data)
 {
-  g_autofree char *dir = ss_test_make_tmp_dir ("ss-safetensors-XXXXXX");
-  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  const char *path = fx->path;
   g_autofree char *inner = g_build_filename (path, "keep", NULL);
   g_autoptr(SsSafetensorsWriter) w = writer_with_value (1.0f);
   g_autoptr(GError) error = NULL;
@@ -677,18 +684,17 @@ test_save_over_directory (void)
   g_file_set_contents (inner, "old", 3, &error);
   g_assert_no_error (error);
   assert_save_fails (w, path);
-  g_assert_cmpuint (ss_test_count_entries (dir), ==, 1);
+  g_assert_cmpuint (ss_test_count_entries (fx->dir), ==, 1);
   g_assert_true (g_file_test (inner, G_FILE_TEST_IS_REGULAR));
-  ss_test_rm_rf (dir);
 }
 
 static void
 add_save_tests (void)
 {
-  g_test_add_func ("/safetensors/save/replace", test_save_replace);
-  g_test_add_func ("/safetensors/save/readonly-dir", test_save_readonly_dir);
-  g_test_add_func ("/safetensors/save/missing-dir", test_save_missing_dir);
-  g_test_add_func ("/safetensors/save/over-directory", test_save_over_directory);
+  ss_test_add_in_dir ("/safetensors/save/replace", NULL, test_save_replace);
+  ss_test_add_in_dir ("/safetensors/save/readonly-dir", NULL, test_save_readonly_dir);
+  ss_test_add_in_dir ("/safetensors/save/missing-dir", NULL, test_save_missing_dir);
+  ss_test_add_in_dir ("/safetensors/save/over-directory", NULL, test_save_over_directory);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -746,10 +752,10 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/safetensors/roundtrip/mixed", test_roundtrip);
-  g_test_add_func ("/safetensors/roundtrip/empty", test_roundtrip_empty);
+  ss_test_add_in_dir ("/safetensors/roundtrip/mixed", NULL, test_roundtrip);
+  ss_test_add_in_dir ("/safetensors/roundtrip/empty", NULL, test_roundtrip_empty);
   g_test_add_func ("/safetensors/interop/read", test_interop_read);
-  g_test_add_func ("/safetensors/interop/write", test_interop_write);
+  ss_test_add_in_dir ("/safetensors/interop/write", NULL, test_interop_write);
   add_bad_input_tests ();
   add_save_tests ();
   add_misuse_tests ();
