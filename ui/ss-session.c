@@ -7,7 +7,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ss-error.h"
 #include "ss-model-file.h"
 #include "ss-session-private.h"
 #include "ss-shipped.h"
