@@ -8,54 +8,72 @@
  * over c = 2, 3, … in order.  It depends only on the multiset of counts, so a histogram and its
  * transpose, or the dense and the hashed storage, give the same bits.
  *
- * Where the time goes (supersign-cli bench --ame): a cell costs a few scattered increments of
- * tables larger than the L1 cache, so the code counts with as few of them as it can:
+ * Where the time goes (supersign-cli bench --ame; perf at 224×224, B = 256, noise maps): the
+ * counting loop of dense_scan16 about 70 %, its scan of the table 8 %, the quantisation 15 %.
+ * A cell costs a few scattered increments of tables larger than the L1 cache, so the code
+ * counts with as few of them as it can:
  * - a dense table about as large as its items is cleared by one memset, counted, and read back
  *   by a vectorised scan of every slot (which leaves it zero for the next histogram); its row
  *   sums are the histogram of the first codes, so H0 needs no count of its own; its counters
  *   are 16-bit when no count can pass 65535, halving what stays in the cache;
  * - a sparse dense table (small maps) is not counted at all but for the duplicated keys: one bit
- *   per key, in the L1 cache, finds the items whose key came before;
+ *   per key, in the L1 cache, finds the items whose key came before; each duplicated key is
+ *   then kept once, so its count is read without a branch on repeats (ReLU-like maps at
+ *   56×56: −20 %);
  * - the count-of-counts is never updated per increment (that chained every increment on cc[0]
- *   and cc[1] through memory);
+ *   and cc[1] through memory), and is a table only for counts below CC_DIRECT: ReLU and
+ *   saliency maps put tens of thousands of zeros in one bin, and clearing and reading cc up to
+ *   that count made them up to twice as slow as noise (224×224 ReLU-like noise: 193 →
+ *   159 µs, noise maps 144 µs);
+ * - the scanned table is counted two rows at a time, from either half of the map, so the
+ *   increments of a run of equal keys (flat regions) overlap with the other row's instead of
+ *   each waiting on the one before (bilinear saliency-like maps −10 %, piecewise-constant ones
+ *   −15 %; with the point above, saliency-like maps at 224×224 went 257 → 201 µs);
  * - the quantisation multiplies in float where that provably gives the double-precision
- *   division's code, and finds the min and max with independent lanes. */
+ *   division's code (ss-quantize-private.h, shared with spatial MI), and finds the min and max
+ *   with independent lanes.
+ * Tried without gain: side counters taking turns at key 0 (two zero codes), branch-free (a ?:
+ * compiled to a branch, worse): 7 % slower on noise and no faster on ReLU-like maps, whose
+ * slowness was the count-of-counts above, not a chain of increments. */
 
 #include <math.h>
 #include <string.h>
 
 #include "ss-entropy-private.h"
-
-/* The vectorised loops are also built for AVX2, picked when the library loads on a CPU that has
- * it: the same C with twice the lanes (and no FMA, so the same roundings), the default build
- * staying SSE2 on x86-64. */
-#if defined (__x86_64__) && defined (__has_attribute)
-#if __has_attribute (target_clones)
-#define VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES
-#endif
+#include "ss-quantize-private.h"
 
 /* A dense histogram is read back by a scan of its whole table when that has at most this many
  * slots per item; otherwise only its duplicated keys are counted. */
 #define SCAN_SLOTS_PER_PAIR 4u
-/* Cells quantised per block; a block holding a value near a bin edge is redone exactly. */
-#define QUANT_BLOCK         32
-/* Independent lanes of the min and max pass: four AVX2 vectors. */
-#define MINMAX_LANES        32
 
-/* Entropy in nats of n items from their count-of-counts cc (cmax + 1): cc[c] bins hold c
- * items, for 2 ≤ c ≤ cmax, and m bins are occupied.  *occupied receives m. */
-static double
-entropy_from_cc (const guint32 *cc,
-                 guint32        cmax,
-                 guint          m,
-                 guint64        n,
-                 gboolean       miller_madow,
-                 guint         *occupied)
+/* Counts of at least this many items are not kept in the count-of-counts cc but listed after
+ * its first CC_DIRECT slots, as they come (cc_add): there are at most N/CC_DIRECT of them, and
+ * they fit in cc's N + 1 slots.  A ReLU map's zeros fill one bin (and its pair of zeros
+ * another) with tens of thousands of items, and clearing and reading cc up to that count cost
+ * more than counting the pairs of the map's other cells. */
+#define CC_DIRECT 1024u
+
+static int
+compare_counts (const void *a,
+                const void *b)
 {
+  const guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return (x > y) - (x < y);
+}
+
+/* Entropy in nats of n items from their count-of-counts: cc[c] bins hold c items, for
+ * 2 ≤ c ≤ cmax, and n_big more bins hold the counts listed at cc + CC_DIRECT (each above
+ * cmax, any order; sorted here); m bins are occupied.  *occupied receives m. */
+static double
+entropy_from_cc (guint32  *cc,
+                 guint32   cmax,
+                 gsize     n_big,
+                 guint     m,
+                 guint64   n,
+                 gboolean  miller_madow,
+                 guint    *occupied)
+{
+  guint32 *big = cc + CC_DIRECT;
   double sum = 0.0;
   double h;
 
@@ -64,6 +82,15 @@ entropy_from_cc (const guint32 *cc,
   for (guint32 c = 2; c <= cmax; c++)
     if (cc[c] != 0)
       sum += (double) cc[c] * ((double) c * log ((double) c));
+  if (n_big > 1)
+    qsort (big, n_big, sizeof (guint32), compare_counts);
+  for (gsize i = 0, j; i < n_big; i = j)
+    {
+      const guint32 c = big[i];
+      for (j = i + 1; j < n_big && big[j] == c; j++)
+        ;
+      sum += (double) (j - i) * ((double) c * log ((double) c));  /* (j − i) = cc[c] */
+    }
 
   /* One occupied bin is exactly 0 (ln n − n·ln n/n may round away from it). */
   h = m <= 1 ? 0.0 : MAX (log ((double) n) - sum / (double) n, 0.0);
@@ -74,93 +101,22 @@ entropy_from_cc (const guint32 *cc,
   return h;
 }
 
-/* SPEC §1's code of one value: min (⌊(v − lo)/(hi − lo)·B⌋, B − 1) in double precision. */
-static inline guint16
-code_exact (float  v,
-            double lo,
-            double range,
-            double bins,
-            guint  top)
-{
-  /* x' ≥ 0, so the cast is the floor. */
-  const guint bin = (guint) (((double) v - lo) / range * bins);
-  return (guint16) MIN (bin, top);
-}
-
 VECTOR_CLONES SsAmeStatus
 ss_ame_quantize (guint16     *q,
                  const float *x,
                  gsize        n,
                  int          bins)
 {
-  float lo = INFINITY, hi = -INFINITY, mn[MINMAX_LANES], mx[MINMAX_LANES];
-  guint32 nan = 0, bad[MINMAX_LANES] = { 0 };
-  gsize done = 0;
+  float lo, hi;
 
-  /* min and max are exact in any order (±0 compare equal, and either may come out).  Several
-   * vectors of lanes, so each comparison does not wait for the one before it (with one vector
-   * the pass ran at the comparisons' latency, not at the speed of memory). */
-  for (int k = 0; k < MINMAX_LANES; k++)
-    mn[k] = INFINITY, mx[k] = -INFINITY;
-  for (; done + MINMAX_LANES <= n; done += MINMAX_LANES)
-    for (int k = 0; k < MINMAX_LANES; k++)
-      {
-        const float v = x[done + k];
-        bad[k] |= v != v;
-        mn[k] = v < mn[k] ? v : mn[k];
-        mx[k] = v > mx[k] ? v : mx[k];
-      }
-  for (int k = 0; k < MINMAX_LANES; k++)
-    {
-      nan |= bad[k];
-      lo = mn[k] < lo ? mn[k] : lo;
-      hi = mx[k] > hi ? mx[k] : hi;
-    }
-  for (; done < n; done++)
-    {
-      const float v = x[done];
-      nan |= v != v;
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-    }
-  done = 0;
-  if (nan || isinf (lo) || isinf (hi))
+  if (ss_min_max (x, n, &lo, &hi))
     return SS_AME_NONFINITE;
   if (lo == hi)
     return SS_AME_CONSTANT;
 
-  const double dlo = lo, range = (double) hi - (double) lo, b = bins;
-  const guint top = (guint) bins - 1;
-  const float flo = lo, scale = (float) (b / range);
-  /* The float product v = (x − lo)·scale is within 3.01·2⁻²⁴·B of the double-precision x'·B
-   * (four roundings of relative 2⁻²⁴ or 2⁻⁵³, |x'·B| ≤ B), so when v is farther than
-   * 2⁻²¹·B from every integer the two have the same floor, below B: then |frac v − ½| stays
-   * under far.  v = 0 is exact too: x − lo is 0 only for x = lo (gradual underflow), and a
-   * product that underflows to 0 has x'·B far below 1, so both codes are 0.  That case is
-   * every zero of a ReLU map, which would otherwise send most blocks down the exact path.  A
-   * subnormal scale (a range near FLT_MAX at B ≤ 3) would break the bound: then every code is
-   * exact. */
-  const float far = 0.5f - (float) (b * 0x1p-21);
-  if (isnormal (scale) && isfinite (hi - lo))  /* then 0 ≤ v ≤ B·(1 + 2⁻²²) */
-    for (; done + QUANT_BLOCK <= n; done += QUANT_BLOCK)
-      {
-        const float *restrict xb = x + done;
-        guint16 *restrict qb = q + done;
-        gint32 near = 0;
+  const SsQuantizer qz = ss_quantizer_make (lo, hi, bins);
 
-        for (int i = 0; i < QUANT_BLOCK; i++)
-          {
-            const float v = (xb[i] - flo) * scale;
-            const gint32 c = (gint32) v;
-            near |= (fabsf (v - (float) c - 0.5f) > far) & (v != 0.0f);
-            qb[i] = (guint16) c;
-          }
-        if (near)
-          for (int i = 0; i < QUANT_BLOCK; i++)
-            qb[i] = code_exact (xb[i], dlo, range, b, top);
-      }
-  for (gsize i = done; i < n; i++)
-    q[i] = code_exact (x[i], dlo, range, b, top);
+  ss_quantizer_codes (&qz, x, n, q);
   return SS_AME_OK;
 }
 
@@ -223,6 +179,23 @@ cc_reach (guint32 *cc,
     cc[++*cmax] = 0;
 }
 
+/* Counts one bin of c ≥ 1 items into cc (*cmax < CC_DIRECT; cc[1] is never read) or the *n_big
+ * listed after it. */
+static inline void
+cc_add (guint32 *cc,
+        guint32 *cmax,
+        gsize   *n_big,
+        guint32  c)
+{
+  if (G_LIKELY (c < CC_DIRECT))
+    {
+      cc_reach (cc, cmax, c);
+      cc[c]++;
+    }
+  else
+    cc[CC_DIRECT + (*n_big)++] = c;
+}
+
 /* A table about as large as its items: count every item, list the few bins that reach 5 (their
  * counts are read at the end), and read how many reach 1 to 4 off a scan of every slot, which
  * also clears the table and, when row_sums, leaves the sums of its B rows (the histogram of the
@@ -230,132 +203,97 @@ cc_reach (guint32 *cc,
  * cc[c − 1] to cc[c] at every increment, a chain of dependent memory updates on cc[0] and
  * cc[1].  Keys are made as they are used: a buffer of them would only crowd the table out of
  * the cache.  The counting loop is a few instructions per item, so unrolling it (loop overhead)
- * is worth a tenth of its time.
+ * is worth a tenth of its time.  It takes two rows at once, one from either half of the items
+ * (a single run of whole rows is cut in two), so a run of equal keys in one row (a flat region)
+ * does not chain every increment on the one before.
  *
- * This is written twice, for 32-bit counters and for 16-bit ones (below): with at most 65535
- * items no count can overflow 16 bits, and the table has half the bytes to clear, to keep in
- * the L2 cache while it is counted into, and to scan, at twice the lanes per vector.  A map of
- * 224×224 at B = 256 has 49,952 pairs: its 64K-slot table shrinks from 256 KiB to 128 KiB. */
-VECTOR_CLONES static double
-dense_scan32 (SsAmeWork   *wk,
-              const Pairs *p,
-              gboolean     row_sums)
-{
-  guint32 *restrict table = wk->hist, *restrict list = wk->keys, *restrict cc = wk->cc;
-  const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
-  const guint32 mul = p->mul;
-  guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;  /* 32 bits, as the table: the scan vectorises */
-  gsize n_listed = 0;
-  guint32 cmax = 4;
+ * The counters are 16-bit when no count can pass 65535 (dense_scan16), else 32-bit
+ * (dense_scan32), from the one body below: 16-bit counters halve the bytes to clear, to keep in
+ * the L2 cache while they are counted into, and to scan, at twice the lanes per vector.  A map
+ * of 224×224 at B = 256 has 49,952 pairs: its 64K-slot table shrinks from 256 KiB to 128 KiB.
+ * The scan sums a row in the counter type (with 16-bit counters a row has at most 362 slots and
+ * its sum at most 65535 items) and clamps counts at 4, so the compares of either width fit. */
 
-  if (wk->hist_zero_bytes < slots * sizeof (guint32))
-    memset (table, 0, slots * sizeof (guint32));
-  for (gsize i = 0; i < p->rows; i++)
-    {
-      const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
-#pragma GCC unroll 8
-      for (gsize j = 0; j < p->cols; j++)
-        {
-          const guint32 key = ra[j] * mul + rb[j];
-          if (G_UNLIKELY (++table[key] == 5))
-            list[n_listed++] = key;
-        }
-    }
-  for (gsize i = 0; i < n_listed; i++)
-    {
-      const guint32 c = table[list[i]];
-      cc_reach (cc, &cmax, c);
-      cc[c]++;
-    }
-  for (gsize a = 0; a < width; a++)
-    {
-      guint32 *restrict row = table + a * width;
-      guint32 sum = 0;
-
-      for (gsize b = 0; b < width; b++)
-        {
-          const gint32 c = (gint32) row[b];  /* counts < 2³¹: signed compares */
-          s1 += c > 0;
-          s2 += c > 1;
-          s3 += c > 2;
-          s4 += c > 3;
-          sum += (guint32) c;
-          row[b] = 0;
-        }
-      if (row_sums)
-        wk->marg[a] = sum;
-    }
-  wk->hist_zero_bytes = MAX (wk->hist_zero_bytes, slots * sizeof (guint32));
-  cc[2] = s2 - s3;
-  cc[3] = s3 - s4;
-  cc[4] = s4 - (guint32) n_listed;
-  return entropy_from_cc (cc, cmax, s1, n, wk->mm, NULL);
+#define DEFINE_DENSE_SCAN(name, counter_t)                                                     \
+VECTOR_CLONES static double                                                                    \
+name (SsAmeWork   *wk,                                                                         \
+      const Pairs *p,                                                                          \
+      gboolean     row_sums)                                                                   \
+{                                                                                              \
+  counter_t *restrict table = (counter_t *) wk->hist;                                          \
+  guint32 *restrict list = wk->keys, *restrict cc = wk->cc;                                    \
+  const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;          \
+  const guint32 mul = p->mul;                                                                  \
+  guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;                                                      \
+  gsize n_listed = 0, n_big = 0;                                                               \
+  guint32 cmax = 4;                                                                            \
+                                                                                               \
+  g_assert (n <= (counter_t) -1);                                                              \
+  if (wk->hist_zero_bytes < slots * sizeof (counter_t))                                        \
+    memset (table, 0, slots * sizeof (counter_t));                                             \
+  {                                                                                            \
+    const gsize rows = p->rows == 1 ? 2 : p->rows, half = rows / 2;                            \
+    const gsize cols = p->rows == 1 ? p->cols / 2 : p->cols;                                   \
+    const gsize stride = p->rows == 1 ? cols : p->stride;                                      \
+                                                                                               \
+    for (gsize i = 0; i < half; i++)                                                           \
+      {                                                                                        \
+        const guint16 *ra = p->a + i * stride, *rb = p->b + i * stride;                        \
+        const guint16 *sa = ra + half * stride, *sb = rb + half * stride;                      \
+        _Pragma ("GCC unroll 4")                                                               \
+        for (gsize j = 0; j < cols; j++)                                                       \
+          {                                                                                    \
+            const guint32 key = ra[j] * mul + rb[j], key2 = sa[j] * mul + sb[j];               \
+            if (G_UNLIKELY (++table[key] == 5))                                                \
+              list[n_listed++] = key;                                                          \
+            if (G_UNLIKELY (++table[key2] == 5))                                               \
+              list[n_listed++] = key2;                                                         \
+          }                                                                                    \
+      }                                                                                        \
+    /* What is left: the last item of a single run of odd length, or the last of an odd      \
+     * number of rows. */                                                                      \
+    const gsize left_at = p->rows == 1 ? 2 * cols : 2 * half * stride;                         \
+    const gsize left_n = p->rows == 1 ? p->cols - 2 * cols : p->rows % 2 * p->cols;            \
+    for (gsize j = left_at; j < left_at + left_n; j++)                                         \
+      {                                                                                        \
+        const guint32 key = p->a[j] * mul + p->b[j];                                           \
+        if (G_UNLIKELY (++table[key] == 5))                                                    \
+          list[n_listed++] = key;                                                              \
+      }                                                                                        \
+  }                                                                                            \
+  for (gsize i = 0; i < n_listed; i++)                                                         \
+    cc_add (cc, &cmax, &n_big, table[list[i]]);                                                \
+  for (gsize a = 0; a < width; a++)                                                            \
+    {                                                                                          \
+      counter_t *restrict row = table + a * width;                                             \
+      counter_t r1 = 0, r2 = 0, r3 = 0, r4 = 0, sum = 0;                                       \
+                                                                                               \
+      for (gsize b = 0; b < width; b++)                                                        \
+        {                                                                                      \
+          const counter_t c = row[b], m = MIN (c, 4);                                          \
+          r1 += m > 0;                                                                         \
+          r2 += m > 1;                                                                         \
+          r3 += m > 2;                                                                         \
+          r4 += m > 3;                                                                         \
+          sum += c;                                                                            \
+          row[b] = 0;                                                                          \
+        }                                                                                      \
+      s1 += r1;                                                                                \
+      s2 += r2;                                                                                \
+      s3 += r3;                                                                                \
+      s4 += r4;                                                                                \
+      if (row_sums)                                                                            \
+        wk->marg[a] = sum;                                                                     \
+    }                                                                                          \
+  wk->hist_zero_bytes = MAX (wk->hist_zero_bytes, slots * sizeof (counter_t));                 \
+  cc[2] = s2 - s3;                                                                             \
+  cc[3] = s3 - s4;                                                                             \
+  cc[4] = s4 - (guint32) n_listed;                                                             \
+  return entropy_from_cc (cc, cmax, n_big, s1, n, wk->mm, NULL);                               \
 }
 
-/* dense_scan32 with 16-bit counters, for at most 65535 items. */
-VECTOR_CLONES static double
-dense_scan16 (SsAmeWork   *wk,
-              const Pairs *p,
-              gboolean     row_sums)
-{
-  guint16 *restrict table = (guint16 *) wk->hist;
-  guint32 *restrict list = wk->keys, *restrict cc = wk->cc;
-  const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
-  const guint32 mul = p->mul;
-  guint32 s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-  gsize n_listed = 0;
-  guint32 cmax = 4;
-
-  g_assert (n <= G_MAXUINT16);
-  if (wk->hist_zero_bytes < slots * sizeof (guint16))
-    memset (table, 0, slots * sizeof (guint16));
-  for (gsize i = 0; i < p->rows; i++)
-    {
-      const guint16 *ra = p->a + i * p->stride, *rb = p->b + i * p->stride;
-#pragma GCC unroll 8
-      for (gsize j = 0; j < p->cols; j++)
-        {
-          const guint32 key = ra[j] * mul + rb[j];
-          if (G_UNLIKELY (++table[key] == 5))
-            list[n_listed++] = key;
-        }
-    }
-  for (gsize i = 0; i < n_listed; i++)
-    {
-      const guint32 c = table[list[i]];
-      cc_reach (cc, &cmax, c);
-      cc[c]++;
-    }
-  for (gsize a = 0; a < width; a++)
-    {
-      guint16 *restrict row = table + a * width;
-      /* 16-bit lanes: a row has at most 362 slots and its sum at most 65535 items. */
-      guint16 r1 = 0, r2 = 0, r3 = 0, r4 = 0, sum = 0;
-
-      for (gsize b = 0; b < width; b++)
-        {
-          /* Counts reach 65535, past the signed compares; clamped at 4 they fit them. */
-          const guint16 c = row[b], m = MIN (c, 4);
-          r1 += m > 0;
-          r2 += m > 1;
-          r3 += m > 2;
-          r4 += m > 3;
-          sum += c;
-          row[b] = 0;
-        }
-      s1 += r1;
-      s2 += r2;
-      s3 += r3;
-      s4 += r4;
-      if (row_sums)
-        wk->marg[a] = sum;
-    }
-  wk->hist_zero_bytes = MAX (wk->hist_zero_bytes, slots * sizeof (guint16));
-  cc[2] = s2 - s3;
-  cc[3] = s3 - s4;
-  cc[4] = s4 - (guint32) n_listed;
-  return entropy_from_cc (cc, cmax, s1, n, wk->mm, NULL);
-}
+DEFINE_DENSE_SCAN (dense_scan16, guint16)
+DEFINE_DENSE_SCAN (dense_scan32, guint32)
 
 /* A sparse table: most items are alone in their bin.  One bit per key finds the items whose key
  * came before (duplicates), and only those are counted, in the 32-bit table: a bin holds 1 + its
@@ -370,7 +308,7 @@ dense_sparse (SsAmeWork   *wk,
   const gsize width = (gsize) wk->bins, slots = width * width, n = p->rows * p->cols;
   const gsize words = (slots + 31) / 32;
   const guint32 mul = p->mul;
-  gsize n_listed = 0;
+  gsize n_listed = 0, n_big = 0;
   guint32 cmax = 1;
 
   if (words <= SCAN_SLOTS_PER_PAIR * n)
@@ -402,21 +340,25 @@ dense_sparse (SsAmeWork   *wk,
   if (wk->hist_zero_bytes < slots * sizeof (guint32))
     for (gsize i = 0; i < n_listed; i++)
       table[list[i]] = 0;
-  for (gsize i = 0; i < n_listed; i++)
-    table[list[i]]++;
-  /* The first visit of a duplicated key takes its count and zeroes it, so every entry used here
-   * is zero again (a table known to be zero stays so). */
+  /* The duplicates are counted, and the list keeps each duplicated key once, when its count
+   * leaves 0 (in place: n_keys ≤ i); then every bin is read and zeroed once, without the branch
+   * on a repeated key that ReLU maps, whose pairs of zeros are most of the list, mispredicted. */
+  gsize n_keys = 0;
   for (gsize i = 0; i < n_listed; i++)
     {
-      const guint32 c = table[list[i]] + 1;
-      if (c > 1)
-        {
-          cc_reach (cc, &cmax, c);
-          cc[c]++;
-          table[list[i]] = 0;
-        }
+      const guint32 key = list[i], c = table[key];
+      table[key] = c + 1;
+      list[n_keys] = key;
+      n_keys += c == 0;
     }
-  return entropy_from_cc (cc, cmax, (guint) (n - n_listed), n, wk->mm, NULL);
+  /* A bin holds 1 + its duplicates; every entry used here is zero again (a table known to be
+   * zero stays so). */
+  for (gsize i = 0; i < n_keys; i++)
+    {
+      cc_add (cc, &cmax, &n_big, table[list[i]] + 1);
+      table[list[i]] = 0;
+    }
+  return entropy_from_cc (cc, cmax, n_big, (guint) (n - n_listed), n, wk->mm, NULL);
 }
 
 /* Entropy in nats of p's joint histogram, counted in wk->hist.  When row_sums, wk->marg
@@ -447,6 +389,7 @@ ss_ame_h0_nats (SsAmeWork *wk,
   const gsize bins = (gsize) wk->bins, w = (gsize) wk->w;
   guint32 *restrict marg = wk->marg, *restrict cc = wk->cc;
   guint32 cmax = 1;
+  gsize n_big = 0;
   guint m = 0;
 
   if (!from_rows)
@@ -474,14 +417,13 @@ ss_ame_h0_nats (SsAmeWork *wk,
   for (gsize a = 0; a < bins; a++)
     {
       const guint32 c = marg[a];
-      if (c != 0)
+      if (c != 0)  /* (c ≤ 1 would mispredict more often: 1 is common, 0 is not) */
         {
           m++;
-          cc_reach (cc, &cmax, c);
-          cc[c]++;
+          cc_add (cc, &cmax, &n_big, c);
         }
     }
-  return entropy_from_cc (cc, cmax, m, wk->n, wk->mm, occupied);
+  return entropy_from_cc (cc, cmax, n_big, m, wk->n, wk->mm, occupied);
 }
 
 /* Adds one to key's count; returns the new count. */
@@ -537,7 +479,8 @@ hash_entropy (SsAmeWork   *wk,
           m += c == 1;
         }
     }
-  return entropy_from_cc (cc, cmax, m, (guint64) p->rows * p->cols, wk->mm, NULL);
+  /* cc is kept whole here (up to any cmax), with nothing listed. */
+  return entropy_from_cc (cc, cmax, 0, m, (guint64) p->rows * p->cols, wk->mm, NULL);
 }
 
 double

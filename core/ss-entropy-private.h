@@ -10,7 +10,8 @@
  * (k, l) an offset (rows, columns).
  *
  * Scratch layout, in this order (the 32-bit arrays first, so each is aligned):
- *   cc    (N + 1)   guint32  count-of-counts: cc[c] = bins holding c items
+ *   cc    (N + 1)   guint32  count-of-counts: cc[c] = bins holding c items (up to a bound;
+ *                            larger counts are listed after it, ss-entropy-hist.c's CC_DIRECT)
  *   keys  (N)       guint32  keys of some of one histogram's items        (SS_AME_HIST_DENSE)
  *   bits  (⌈B²/32⌉) guint32  one bit per key: seen yet?                   (SS_AME_HIST_DENSE)
  *   marg  (B)       guint32  histogram of q for H0

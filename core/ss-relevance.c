@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ss-error.h"
+#include "ss-quantize-private.h"
 #include "ss-relevance-private.h"
 #include "ss-relevance.h"
 #include "ss-renyi.h"
@@ -99,50 +100,6 @@ ss_relevance_map_node (const SsArch *arch,
   return m;
 }
 
-#define LANES 32
-
-/* Min and max of x (len), and whether any value may be NaN or ±Inf (the NaN flag is set, or
- * the min or the max is ±Inf, as it also is for len 0).  32 independent lanes of elementwise
- * a < b ? a : b (exactly minps, which a min reduction honouring NaN would not vectorise to):
- * several vectors, so the comparisons do not wait on one another and the scan runs at the speed
- * of memory.  (Counting the bad values with fabsf, as before, kept it scalar.) */
-static gboolean
-scan_range (const float *x,
-            gsize        len,
-            float       *lo,
-            float       *hi)
-{
-  float mn[LANES], mx[LANES];
-  guint32 nan[LANES] = { 0 };
-  gsize i = 0;
-
-  for (int k = 0; k < LANES; k++)
-    mn[k] = INFINITY, mx[k] = -INFINITY;
-  for (; i + LANES <= len; i += LANES)
-    for (int k = 0; k < LANES; k++)
-      {
-        const float v = x[i + k];
-        nan[k] |= v != v;
-        mn[k] = v < mn[k] ? v : mn[k];
-        mx[k] = v > mx[k] ? v : mx[k];
-      }
-  for (; i < len; i++)
-    {
-      nan[0] |= x[i] != x[i];
-      mn[0] = MIN (mn[0], x[i]);
-      mx[0] = MAX (mx[0], x[i]);
-    }
-  for (int k = 1; k < LANES; k++)
-    {
-      mn[0] = MIN (mn[0], mn[k]);
-      mx[0] = MAX (mx[0], mx[k]);
-      nan[0] |= nan[k];
-    }
-  *lo = mn[0];
-  *hi = mx[0];
-  return nan[0] != 0 || isinf (mn[0]) || isinf (mx[0]);
-}
-
 gboolean
 ss_relevance_scan_maps (const float *maps,
                         int          n,
@@ -162,7 +119,7 @@ ss_relevance_scan_maps (const float *maps,
   for (int t = 0; t < nt; t++)
     {
       const gsize b = len * t / nt, e = len * (t + 1) / nt;
-      bad[t] = scan_range (maps + b, e - b, &part[2 * t], &part[2 * t + 1]);
+      bad[t] = ss_min_max (maps + b, e - b, &part[2 * t], &part[2 * t + 1]);
     }
   for (int t = 0; t < nt; t++)
     {

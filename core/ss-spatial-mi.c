@@ -10,13 +10,16 @@
  * Scratch of one thread:
  *   cls   (D, B, B)  guint32  pooled co-occurrence counts of one class's maps of the filter
  *   all   (D, B, B)  guint32  their sum over the classes counted so far
- *   q     (H, W)     guint8   one map, quantized
+ *   q     (H, W)     guint16  one map, quantized
  * Every map has the same P_d, so a class's histogram holds N_c·P_d pairs and the histogram of
  * all maps (their sum) N·P_d.  Entropies: H = ln n − (1/n)·Σ c·ln c, in nats.
  *
- * Where the time goes (supersign-cli bench --relevance, N = 100, one thread): counting the
- * pairs, about 1.5 cycles each, is two fifths of it; reading the histograms a fifth; the two
- * passes over the layer's maps (its range, then the codes) most of the rest, bound by memory.
+ * Where the time goes (supersign-cli bench --relevance, N = 100, one thread; perf): counting
+ * the pairs, about 1.5 cycles each, is two fifths of it (two increments a cell: near one store
+ * a cycle); reading the histograms a fifth; quantizing a sixth and the range scan a tenth, both
+ * bound by memory.  Tried without gain: side counters taking turns at the pairs of two zero
+ * codes (a branch-free index doubled the loop's instructions; written as ?: it compiled to a
+ * branch and ran 3× slower), and prefetching 2 to 8 maps ahead instead of one.
  * So a filter's samples are visited class by class (the order is computed once per layer): one
  * class's histograms are counted, read and cleared while they sit in the L1 cache, instead of
  * K classes' at once; each map is quantized just before its pairs are counted, while the next
@@ -27,34 +30,19 @@
 #include <string.h>
 
 #include "ss-error.h"
+#include "ss-quantize-private.h"
 #include "ss-relevance-private.h"
 #include "ss-spatial-mi.h"
-
-/* The quantization's vector loop is also built for AVX2, picked when the library loads on a CPU
- * that has it: the same C with twice the lanes and no FMA, so the same roundings (as
- * ss-entropy-hist.c's loops). */
-#if defined (__x86_64__) && defined (__has_attribute)
-#if __has_attribute (target_clones)
-#define VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES
-#endif
 
 /* c·ln c of counts below this comes from a table: pooled histograms hold mostly small counts,
  * and a log per occupied bin would cost more than the counting. */
 #define XLOGX_TABLE 4096
-/* Cells quantized per block; a block holding a value near a bin edge is redone exactly. */
-#define QUANT_BLOCK 32
 
 typedef struct {
   int           n, c, h, w, k, bins;
   gsize         hw;
   const float  *maps;       /* (N, C, H, W) */
-  double        lo, range;  /* the layer's min and max − min */
-  gboolean      fast;       /* the float quantization below may be used */
-  float         flo, scale, far;
+  SsQuantizer   qz;         /* the layer's range */
   gsize         pairs[2];   /* P_d */
   const double *xlogx;      /* (XLOGX_TABLE) c·ln c */
   const double *p;          /* (K) N_c / N */
@@ -99,57 +87,16 @@ entropy (double s,
   return m <= 1 ? 0.0 : log (n) - s / n;
 }
 
-/* SPEC §1's code of one value with the layer's range, in double precision. */
-static inline guint8
-code_exact (float  v,
-            double lo,
-            double range,
-            double bins,
-            int    top)
-{
-  /* x' ≥ 0, so the cast is the floor; x'·B ≤ 256 fits an int. */
-  const int bin = (int) (((double) v - lo) / range * bins);
-  return (guint8) (bin < top ? bin : top);
-}
-
 /* Quantizes one map x (H, W) into q (H, W) with the layer's range; returns its largest code. */
 VECTOR_CLONES static guint
 quantize_map (const Layer  *L,
               const float  *x,
-              guint8       *q)
+              guint16      *q)
 {
-  /* Locals, so the byte stores cannot alias them and the loops vectorise. */
-  const double b = L->bins, lo = L->lo, range = L->range;
-  const float flo = L->flo, scale = L->scale, far = L->far;
-  const int top = L->bins - 1;
   const gsize hw = L->hw;
-  gsize done = 0;
-  guint8 mx = 0;
+  guint16 mx = 0;
 
-  /* ss_ame_quantize's shortcut (ss-entropy-hist.c, where the bound is derived): the float
-   * product (x − lo)·scale has the double-precision x'·B's floor whenever it lies farther than
-   * 2⁻²¹·B from every integer, or is 0 (the layer's minimum: every zero of a ReLU map); a
-   * block with another value nearer than that is redone exactly. */
-  if (L->fast)
-    for (; done + QUANT_BLOCK <= hw; done += QUANT_BLOCK)
-      {
-        const float *restrict xb = x + done;
-        guint8 *restrict qb = q + done;
-        gint32 near = 0;
-
-        for (int i = 0; i < QUANT_BLOCK; i++)
-          {
-            const float v = (xb[i] - flo) * scale;
-            const gint32 c = (gint32) v;
-            near |= (fabsf (v - (float) c - 0.5f) > far) & (v != 0.0f);
-            qb[i] = (guint8) c;
-          }
-        if (near)
-          for (int i = 0; i < QUANT_BLOCK; i++)
-            qb[i] = code_exact (xb[i], lo, range, b, top);
-      }
-  for (gsize i = done; i < hw; i++)
-    q[i] = code_exact (x[i], lo, range, b, top);
+  ss_quantizer_codes (&L->qz, x, hw, q);
   for (gsize i = 0; i < hw; i++)
     mx = MAX (mx, q[i]);
   return mx;
@@ -172,10 +119,10 @@ prefetch_map (const Layer *L,
 
 /* Adds the pairs of the map q (H, W) to hv (B, B) (vertical) and hh (B, B) (horizontal). */
 static void
-count_pairs (const Layer  *L,
-             const guint8 *q,
-             guint32      *hv,
-             guint32      *hh)
+count_pairs (const Layer   *L,
+             const guint16 *q,
+             guint32       *hv,
+             guint32       *hh)
 {
   const guint32 bins = (guint32) L->bins;
   const int h = L->h, w = L->w;
@@ -185,7 +132,7 @@ count_pairs (const Layer  *L,
    * would otherwise wait on one another through the store buffer. */
   for (int i = 0; i + 1 < h; i++)
     {
-      const guint8 *restrict r = q + (gsize) i * w;
+      const guint16 *restrict r = q + (gsize) i * w;
       int j = 0;
 
       for (; j + 1 < w; j++)
@@ -197,7 +144,7 @@ count_pairs (const Layer  *L,
       hv[r[j] * bins + r[j + w]]++;  /* the last column has no horizontal pair */
     }
   {
-    const guint8 *restrict r = q + (gsize) (h - 1) * w;  /* the last row: no vertical pair */
+    const guint16 *restrict r = q + (gsize) (h - 1) * w;  /* the last row: no vertical pair */
     for (int j = 0; j + 1 < w; j++)
       hh[r[j] * bins + r[j + 1]]++;
   }
@@ -264,7 +211,7 @@ filter_mi (const Layer *L,
            int          f,
            guint32     *cls,
            guint32     *all,
-           guint8      *q)
+           guint16     *q)
 {
   const gsize bb = (gsize) L->bins * (gsize) L->bins;
   double h_cond[2] = { 0.0, 0.0 }, mi = 0.0;
@@ -373,7 +320,7 @@ ss_spatial_mi_layer (double        *scores,
   g_autofree int *order = NULL;        /* (N) */
   g_autofree int *start = NULL;        /* (K + 1) */
   g_autofree guint32 *counts = NULL;   /* per thread: cls (D, B, B), all (D, B, B) */
-  g_autofree guint8 *codes = NULL;     /* per thread: (H, W) */
+  g_autofree guint16 *codes = NULL;    /* per thread: (H, W) */
   float lo, hi;
   gsize per_thread;
   int nt, next_filter = 0;
@@ -397,13 +344,7 @@ ss_spatial_mi_layer (double        *scores,
         scores[f] = 0.0;
       return TRUE;
     }
-  L.lo = lo;
-  L.range = (double) hi - (double) lo;
-  /* As ss_ame_quantize: a subnormal scale or an infinite float range voids the bound. */
-  L.flo = lo;
-  L.scale = (float) ((double) bins / L.range);
-  L.far = 0.5f - (float) ((double) bins * 0x1p-21);
-  L.fast = isnormal (L.scale) && isfinite (hi - lo);
+  L.qz = ss_quantizer_make (lo, hi, bins);
 
   p = g_new0 (double, n_classes);
   n_c = g_new0 (guint64, n_classes);
@@ -431,14 +372,14 @@ ss_spatial_mi_layer (double        *scores,
   /* Whole cache lines per thread, so the threads' tables never share one. */
   per_thread = ((gsize) 4 * bins * bins + 15) / 16 * 16;
   counts = g_new0 (guint32, per_thread * nt);
-  codes = g_new (guint8, L.hw * nt);
+  codes = g_new (guint16, L.hw * nt);
 
 #pragma omp parallel for schedule(static) num_threads(nt)
   for (int t = 0; t < nt; t++)
     {
       guint32 *cls = counts + per_thread * t;
       guint32 *all = cls + (gsize) 2 * bins * bins;
-      guint8 *q = codes + L.hw * t;
+      guint16 *q = codes + L.hw * t;
       int f;
 
       /* Filters taken one at a time from a shared counter, so a thread the system schedules
