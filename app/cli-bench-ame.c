@@ -149,6 +149,7 @@ typedef struct {
   double      median, min, max;   /* maps/s, one thread */
   double      batch_median, batch_min, batch_max;  /* maps/s, ss_ame_compute_batch */
   double      ame_mean;           /* mean AME of the POOL_MAPS noise maps */
+  double      kind_median[N_MAP_KINDS];  /* maps/s, one thread, pools of each kind */
   const char *histogram;          /* "dense" or "hash" (see ss-entropy.h) */
   SsAmeResult check[N_MAP_KINDS];
 } SizeResult;
@@ -255,12 +256,24 @@ bench_size (SizeResult *out,
   out->maps_per_repeat = time_pool (rate, repeats, pool, s, 0, &opt, scratch, scratch_size,
                                     sink);
   out->median = median (rate, repeats);
+  out->kind_median[MAP_NOISE] = out->median;
   out->min = min_of (rate, repeats);
   out->max = max_of (rate, repeats);
   time_pool (rate, repeats, pool, s, threads, &opt, scratch, scratch_size, sink);
   out->batch_median = median (rate, repeats);
   out->batch_min = min_of (rate, repeats);
   out->batch_max = max_of (rate, repeats);
+
+  /* The other kinds, for reading only (numpy's cost hardly depends on the values; ours does:
+   * ReLU maps pile their zeros into one bin, smooth maps repeat neighbouring keys). */
+  for (int k = 0; k < N_MAP_KINDS; k++)
+    if (k != MAP_NOISE)
+      {
+        for (int m = 0; m < POOL_MAPS; m++)
+          fill_map (pool + m * n, (MapKind) k, (guint32) m, s, s);
+        time_pool (rate, repeats, pool, s, 0, &opt, scratch, scratch_size, sink);
+        out->kind_median[k] = median (rate, repeats);
+      }
 }
 
 /* ---------------------------------------------------------------- the profile's phases */
@@ -505,6 +518,11 @@ cli_bench_ame (CliOptions *opts,
           ss_json_add_number (b, "batch_maps_per_second_max", s->batch_max);
           ss_json_add_int (b, "pool_maps", POOL_MAPS);
           ss_json_add_number (b, "pool_ame_mean", s->ame_mean);
+          json_builder_set_member_name (b, "kinds_maps_per_second");
+          json_builder_begin_object (b);
+          for (int k = 0; k < N_MAP_KINDS; k++)
+            ss_json_add_number (b, map_kind_names[k], s->kind_median[k]);
+          json_builder_end_object (b);
           json_builder_set_member_name (b, "check");
           json_builder_begin_array (b);
           for (int k = 0; k < N_MAP_KINDS; k++)
@@ -571,6 +589,14 @@ cli_bench_ame (CliOptions *opts,
             results[i].size, results[i].size, results[i].histogram, results[i].median,
             results[i].min, results[i].max, results[i].batch_median, results[i].batch_min,
             results[i].batch_max);
+  printf ("one thread, by kind of map (the timed maps above are noise):\n");
+  for (int i = 0; i < n_sizes; i++)
+    {
+      printf ("%3d×%-3d", results[i].size, results[i].size);
+      for (int k = 0; k < N_MAP_KINDS; k++)
+        printf ("  %s %.0f", map_kind_names[k], results[i].kind_median[k]);
+      printf (" maps/s\n");
+    }
   if (profile_repeats > 0)
     printf ("\nprofile of %s, %d samples of %s, %d layers, %d threads: %.3f s median of %d "
             "(%.3f–%.3f), data loading (%.3f s) excluded\n",
