@@ -26,22 +26,14 @@
 #include "ss-prune-filters-view.h"
 #include "ss-prune-layers-view.h"
 #include "ss-runs-view.h"
-#include "ss-shipped.h"
 #include "ss-train-view.h"
 #include "ss-window.h"
 #include "ui-test-util.h"
 
 #define TIMEOUT_S 300.0
 
-static AdwApplication *app;
 static SsWindow *window;
 static double accuracy_before;   /* the shipped model on the first 200 test images */
-
-static SsSession *
-session (void)
-{
-  return ss_window_get_session (window);
-}
 
 static SsExperimentsView *
 experiments (void)
@@ -110,8 +102,8 @@ run_experiment (const char        *name,
 static double
 model_accuracy (void)
 {
-  SsSessionData *data = ss_session_get_data (session ());
-  g_autoptr(SsNet) net = ss_session_model_clone_net (ss_session_get_model (session ()));
+  SsSessionData *data = ss_session_get_data (ui_test_session ());
+  g_autoptr(SsNet) net = ss_session_model_clone_net (ss_session_get_model (ui_test_session ()));
   g_autofree guint32 *idx = g_new (guint32, 200);
   g_autoptr(SsDataset) test = NULL;
   double loss, acc;
@@ -142,16 +134,12 @@ test_open (void)
   g_autoptr(GSettings) settings = NULL;
 
   g_test_summary ("The window opens the shipped model and Fashion-MNIST with both profiles");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
   /* Small probes: the training observer and the profiles take 10 samples. */
   settings = g_settings_new ("io.github.supersign.Supersign");
   g_settings_set_int (settings, "samples", 10);
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   g_assert_true (ui_test_wait_for (ui_test_model_ready, window, TIMEOUT_S));
   accuracy_before = model_accuracy ();
   ss_window_set_page (window, "experiments");
@@ -163,7 +151,7 @@ static void
 cancel_experiment (const char        *name,
                    const UiTestField *form)
 {
-  SsSessionModel *model = ss_session_get_model (session ());
+  SsSessionModel *model = ss_session_get_model (ui_test_session ());
   SsJob *job = ss_experiment_page_get_job (page (name));
   GtkWidget *bar;
 
@@ -181,7 +169,7 @@ cancel_experiment (const char        *name,
   g_assert_cmpstr (ss_job_bar_get_status_text (SS_JOB_BAR (bar)), ==, "Cancelled");
   g_assert_null (ss_experiment_page_get_result (page (name)));
   /* The open model is the one from before, and computes as before. */
-  g_assert_true (ss_session_get_model (session ()) == model);
+  g_assert_true (ss_session_get_model (ui_test_session ()) == model);
   g_assert_cmpfloat (model_accuracy (), ==, accuracy_before);
 }
 
@@ -190,11 +178,8 @@ test_cancel (void)
 {
   g_test_summary ("Cancel (win.cancel) during each experiment leaves its job cancelled, its bar "
                   "saying so, no result, and the open model unchanged");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   cancel_experiment ("freeze", (const UiTestField[]) { { "epochs", 3 }, { "train-images", 3000 },
     { "test-images", 200 }, { NULL } });
 
@@ -219,17 +204,14 @@ test_train (void)
   g_test_summary ("Two epochs of training on 200 images draw the loss, accuracy and entropy "
                   "curves epoch by epoch on integer ticks, smoothed by the slider with the raw "
                   "curve kept, and give the information plane a profile per epoch");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   run_experiment ("train", (const UiTestField[]) { { "epochs", 2 }, { "train-images", 200 },
     { "test-images", 200 }, { NULL } });
   view = SS_TRAIN_VIEW (experiment ("train"));
   g_assert_nonnull (ss_experiment_page_get_result (ss_train_view_get_page (view)));
   g_assert_nonnull (ss_experiment_page_get_message (ss_train_view_get_page (view)));
-  g_assert_cmpuint (ss_session_get_epoch_profiles (session ())->len, ==, 2);
+  g_assert_cmpuint (ss_session_get_epoch_profiles (ui_test_session ())->len, ==, 2);
 
   gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_parent (
     GTK_WIDGET (ss_experiment_page_get_plot (page ("train"))))), "accuracy");
@@ -258,11 +240,8 @@ test_freeze (void)
 
   g_test_summary ("A freeze comparison of two epochs fills Table 2.6's rows for both runs and "
                   "both accuracy curves");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   run_experiment ("freeze", (const UiTestField[]) { { "epochs", 2 }, { "train-images", 200 },
     { "test-images", 200 }, { "window", 2 }, { "earliest", 2 }, { NULL } });
   table = ss_freeze_view_get_table (SS_FREEZE_VIEW (experiment ("freeze")));
@@ -291,11 +270,8 @@ test_prune_layers (void)
   g_test_summary ("Greedy layer removal, one removal with a retraining epoch on 300 images: "
                   "the step table has the original and the step, the accuracy plot a point "
                   "each, and the final model is offered");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   run_experiment ("prune-layers", (const UiTestField[]) { { "epochs", 0 }, { "retrain-epochs", 1 },
     { "max-removals", 1 }, { "samples", 10 }, { "train-images", 300 }, { "test-images", 200 },
     { NULL } });
@@ -334,11 +310,8 @@ test_prune_filters (void)
   g_test_summary ("Filter pruning by spatial MI to half the filters in two rounds with a "
                   "fine-tuning epoch each: a table row per round with the filters per layer, "
                   "and the relevance of a layer's filters as bars");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   view = SS_PRUNE_FILTERS_VIEW (experiment ("prune-filters"));
   run_experiment ("prune-filters", (const UiTestField[]) { { "criterion", 0 }, { "target", 0 },
     { "fraction", 0.5 }, { "rounds", 2 }, { "finetune-epochs", 1 }, { "samples", 20 },
@@ -382,11 +355,8 @@ test_amc (void)
   g_test_summary ("Two AMC episodes with the entropy reward: the episode plot has each reward "
                   "and the best so far, the channel table the best policy, and the pruned, "
                   "fine-tuned model is offered");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   view = SS_AMC_VIEW (experiment ("amc"));
   run_experiment ("amc", (const UiTestField[]) { { "reward", 1 }, { "episodes", 2 },
     { "warmup", 1 }, { "finetune-epochs", 1 }, { "val-size", 100 }, { "calibration", 100 },
@@ -445,11 +415,8 @@ test_save_model (void)
 
   g_test_summary ("Save Model asks for a file and writes the trained model on a worker, with "
                   "the data set in its metadata");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   result = ss_experiment_page_get_result (page ("train"));
   g_assert_nonnull (result);
   path = g_build_filename (ui_test_get_tmp_dir (), "trained.safetensors", NULL);
@@ -467,14 +434,14 @@ test_save_model (void)
   g_assert_cmpint (ss_arch_total_macs (ss_net_get_arch (saved)), ==,
                    ss_arch_total_macs (ss_net_get_arch (result)));
   g_assert_cmpstr (g_hash_table_lookup (meta, SS_MODEL_META_DATASET), ==,
-                   ss_session_get_data (session ())->spec);
+                   ss_session_get_data (ui_test_session ())->spec);
 }
 
 static gboolean
 model_is (gpointer data)
 {
-  return ss_session_get_model (session ()) != NULL &&
-         ss_session_get_model (session ())->net != data && ui_test_model_ready (window);
+  return ss_session_get_model (ui_test_session ()) != NULL &&
+         ss_session_get_model (ui_test_session ())->net != data && ui_test_model_ready (window);
 }
 
 static void
@@ -484,20 +451,17 @@ test_use_model (void)
   const SsArch *arch;
 
   g_test_summary ("Use Model puts AMC's pruned network in place of the open model");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   result = ss_experiment_page_get_result (page ("amc"));
   g_assert_nonnull (result);
-  before = ss_session_get_model (session ())->net;
+  before = ss_session_get_model (ui_test_session ())->net;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page ("amc")), "experiment.use-model",
                                              NULL));
   g_assert_true (ui_test_wait_for (model_is, before, TIMEOUT_S));
-  arch = ss_net_get_arch (ss_session_get_model (session ())->net);
+  arch = ss_net_get_arch (ss_session_get_model (ui_test_session ())->net);
   g_assert_cmpint (ss_arch_total_macs (arch), ==, ss_arch_total_macs (ss_net_get_arch (result)));
-  g_assert_nonnull (strstr (ss_session_get_model (session ())->origin, "AMC"));
+  g_assert_nonnull (strstr (ss_session_get_model (ui_test_session ())->origin, "AMC"));
 }
 
 static gboolean
@@ -569,11 +533,8 @@ test_history (void)
                   "interrupted), opens them in their experiment, compares the two runs of a "
                   "freeze comparison, exports a run as CSV and JSON and deletes one after a "
                   "confirmation");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   ss_window_set_page (window, "history");
   ss_runs_view_refresh (runs_view ());
   g_assert_true (ui_test_wait_for (runs_listed, NULL, TIMEOUT_S));
@@ -660,18 +621,16 @@ test_history (void)
 static void
 test_infoplane (void)
 {
-  SsInfoplaneView *view = SS_INFOPLANE_VIEW (ss_window_get_page (window, "infoplane"));
+  SsInfoplaneView *view;
   const SsFigInfoplane *fig;
   SsFigKind kind;
 
   g_test_summary ("The information plane shows the random-weights points beside the model's, "
                   "and a training run opened from the history as trajectories, one point per "
                   "epoch");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
+  view = SS_INFOPLANE_VIEW (ss_window_get_page (window, "infoplane"));
   ss_window_set_page (window, "infoplane");
   gtk_toggle_button_set_active (
     GTK_TOGGLE_BUTTON (ui_test_find_named (GTK_WIDGET (view), "random")), TRUE);
@@ -684,7 +643,7 @@ test_infoplane (void)
   ss_runs_view_refresh (runs_view ());
   g_assert_true (ui_test_wait_for (runs_listed, NULL, TIMEOUT_S));
   open_run (find_run (SS_RUN_KIND_TRAIN, SS_RUN_FINISHED, NULL));
-  g_assert_cmpuint (ss_session_get_epoch_profiles (session ())->len, ==, 2);
+  g_assert_cmpuint (ss_session_get_epoch_profiles (ui_test_session ())->len, ==, 2);
   g_assert_true (gtk_toggle_button_get_active (
     GTK_TOGGLE_BUTTON (ui_test_find_named (GTK_WIDGET (view), "epochs"))));
   fig = ss_plot_get_figure (ss_infoplane_view_get_plot (view), NULL);
@@ -695,7 +654,7 @@ test_infoplane (void)
 int
 main (int argc, char *argv[])
 {
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/experiments/open", test_open);
   g_test_add_func ("/ui/experiments/cancel", test_cancel);
   g_test_add_func ("/ui/experiments/train", test_train);

@@ -13,19 +13,16 @@
 #include <glib/gi18n.h>
 
 #include "ss-layers-view.h"
-#include "ss-shipped.h"
 #include "ui-test-util.h"
 
 #define TIMEOUT_S 240.0
 
-static AdwApplication *app;
 static SsWindow *window;
 
 static gboolean
 layers_listed (gpointer data)
 {
-  SsLayersView *view = SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
-  return ss_layers_view_get_n_rows (view) > 0;
+  return ss_layers_view_get_n_rows (ui_test_layers_view ()) > 0;
 }
 
 static void
@@ -49,13 +46,9 @@ test_window (void)
 
   g_test_summary ("The main window in German: the page titles of its template, the layer "
                   "list's column titles set in C, and the heatmap panel's status page");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   g_assert_true (ui_test_wait_for (layers_listed, NULL, TIMEOUT_S));
   ui_test_spin (0.2);
 
@@ -91,7 +84,7 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/i18n/catalog", test_catalog);
   g_test_add_func ("/ui/i18n/window", test_window);
   return ui_test_finish (g_test_run (), window);

@@ -15,7 +15,6 @@
 
 #include "ss-layers-view.h"
 #include "ss-png.h"
-#include "ss-shipped.h"
 #include "ss-window.h"
 #include "ui-test-util.h"
 
@@ -27,21 +26,14 @@ static const char *const names[] = {
   "Stiefelette",
 };
 
-static AdwApplication *app;
 static SsWindow *window;
 static char *folder_spec;     /* "png:DIR" */
 static char *labels_path;
 
-static SsSession *
-session (void)
-{
-  return ss_window_get_session (window);
-}
-
 static SsHeatmapPanel *
 panel (void)
 {
-  return ss_layers_view_get_panel (SS_LAYERS_VIEW (ss_window_get_page (window, "layers")));
+  return ss_layers_view_get_panel (ui_test_layers_view ());
 }
 
 static char *
@@ -80,7 +72,7 @@ make_folder (void)
 static gboolean
 shipped_open (gpointer data)
 {
-  SsSession *s = session ();
+  SsSession *s = ui_test_session ();
   return ss_session_get_model (s) != NULL && ss_session_get_data (s) != NULL &&
          !ss_job_is_running (ss_session_get_model_job (s)) &&
          !ss_job_is_running (ss_session_get_data_job (s)) && ss_session_get_fits (s, NULL);
@@ -90,9 +82,9 @@ shipped_open (gpointer data)
 static gboolean
 named_maps_shown (gpointer data)
 {
-  SsSessionData *d = ss_session_get_data (session ());
+  SsSessionData *d = ss_session_get_data (ui_test_session ());
   return d != NULL && d->labels != NULL && g_str_equal (d->spec, folder_spec) &&
-         !ss_job_is_running (ss_session_get_data_job (session ())) &&
+         !ss_job_is_running (ss_session_get_data_job (ui_test_session ())) &&
          ss_heatmap_panel_get_n_maps (panel ()) == 4 &&
          !ss_job_is_running (ss_heatmap_panel_get_job (panel ()));
 }
@@ -156,31 +148,28 @@ test_names_shown (void)
   g_test_summary ("A PNG folder opened with a class-names file: subfolders named by number or "
                   "by a name of the file are labelled, and the names show in the cards' "
                   "headings and predictions and in the target-class list");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   /* A byte-order mark, CRLF line ends and blank lines, as editors on other systems save. */
   for (gsize k = 0; k < G_N_ELEMENTS (names); k++)
     g_string_append_printf (text, "%s\r\n%s", names[k], k == 4 ? "\r\n  \n" : "");
   labels_path = write_file ("classes.txt", text->str, (gssize) text->len);
   folder_spec = make_folder ();
 
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
   ss_window_set_page (window, "layers");
   g_assert_true (ui_test_wait_for (shipped_open, NULL, TIMEOUT_S));
   g_assert_false (labels_enabled ());
-  node = ss_arch_find_node (ss_net_get_arch (ss_session_get_model (session ())->net), "conv2");
+  node = ss_arch_find_node (ss_net_get_arch (ss_session_get_model (ui_test_session ())->net),
+                            "conv2");
   g_assert_cmpint (node, >=, 0);
-  ss_layers_view_select_node (SS_LAYERS_VIEW (ss_window_get_page (window, "layers")), node);
+  ss_layers_view_select_node (ui_test_layers_view (), node);
 
-  ss_session_open_png_labels (session (), folder_spec, FALSE, labels_path);
+  ss_session_open_png_labels (ui_test_session (), folder_spec, FALSE, labels_path);
   g_assert_true (ui_test_wait_for (named_maps_shown, NULL, TIMEOUT_S));
   ui_test_spin (0.2);
   g_assert_true (labels_enabled ());
-  data = ss_session_get_data (session ());
+  data = ss_session_get_data (ui_test_session ());
   g_assert_cmpstr (data->labels, ==, labels_path);
   g_assert_cmpint (ss_dataset_get_n_classes (data->test), ==, 10);
   for (int k = 0; k < 10; k++)
@@ -225,30 +214,27 @@ test_bad_file_keeps_data (void)
   g_test_summary ("A class-names file with the wrong count of names, bytes that are not UTF-8, "
                   "no names, or that is missing fails the data job with a toast naming the "
                   "problem, and the folder stays open with its names");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      SsSessionData *before = ss_session_get_data (session ());
+      SsSessionData *before = ss_session_get_data (ui_test_session ());
       g_autofree char *path = NULL;
       const char *toast;
 
       path = bad[i].text != NULL ? write_file (bad[i].file, bad[i].text, -1)
                                  : g_build_filename (ui_test_get_tmp_dir (), bad[i].file, NULL);
-      ss_session_open_png_labels (session (), folder_spec, FALSE, path);
-      g_assert_true (ss_job_is_running (ss_session_get_data_job (session ())));
+      ss_session_open_png_labels (ui_test_session (), folder_spec, FALSE, path);
+      g_assert_true (ss_job_is_running (ss_session_get_data_job (ui_test_session ())));
       g_assert_true (ui_test_wait_for (ui_test_job_not_running,
-                                       ss_session_get_data_job (session ()), TIMEOUT_S));
-      g_assert_cmpint (ss_job_get_state (ss_session_get_data_job (session ())), ==,
+                                       ss_session_get_data_job (ui_test_session ()), TIMEOUT_S));
+      g_assert_cmpint (ss_job_get_state (ss_session_get_data_job (ui_test_session ())), ==,
                        SS_JOB_FAILED);
       toast = ss_window_get_last_toast (window);
       g_assert_nonnull (toast);
       if (strstr (toast, bad[i].message) == NULL || strstr (toast, bad[i].file) == NULL)
         g_error ("%s: toast “%s” lacks “%s”", bad[i].file, toast, bad[i].message);
-      g_assert_true (ss_session_get_data (session ()) == before);
+      g_assert_true (ss_session_get_data (ui_test_session ()) == before);
       g_assert_cmpstr (before->labels, ==, labels_path);
       g_assert_cmpstr (ss_dataset_get_class_name (before->test, 3), ==, "Kleid");
       g_assert_true (ui_test_has_label (GTK_WIDGET (panel ()), "#1 · Kleid"));
@@ -292,7 +278,7 @@ main (int argc, char *argv[])
 {
   int status;
 
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/labels/names-shown", test_names_shown);
   g_test_add_func ("/ui/labels/bad-file", test_bad_file_keeps_data);
   g_test_add_func ("/ui/labels/without-model", test_count_without_model);

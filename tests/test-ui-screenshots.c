@@ -13,11 +13,9 @@
 #include <glib/gstdio.h>
 
 #include "ss-experiments-view.h"
-#include "ss-heatmap-panel.h"
 #include "ss-job-bar.h"
 #include "ss-layers-view.h"
 #include "ss-runs-view.h"
-#include "ss-shipped.h"
 #include "ss-train-view.h"
 #include "ui-test-util.h"
 
@@ -30,18 +28,11 @@
 /* Screenshots are committed: keep each well under this. */
 #define MAX_BYTES (300 * 1024)
 
-static AdwApplication *app;
 static SsWindow *window;
 static char *shot_dir;
 /* The training runs: short in the test suite; longer for docs/images (`ninja screenshots` sets
  * SS_SCREENSHOTS_FOR_DOCS), for curves worth looking at. */
 static int epochs = 2, train_images = 500, test_images = 500;
-
-static SsSession *
-session (void)
-{
-  return ss_window_get_session (window);
-}
 
 static SsExperimentsView *
 experiments (void)
@@ -103,38 +94,21 @@ shoot (const char *name)
   g_assert_cmpint (st.st_size, <, MAX_BYTES);
 }
 
-static gboolean
-maps_shown (gpointer data)
-{
-  SsLayersView *layers = SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
-  SsHeatmapPanel *panel = ss_layers_view_get_panel (layers);
-
-  return ss_heatmap_panel_get_n_maps (panel) > 0 &&
-         !ss_job_is_running (ss_heatmap_panel_get_job (panel));
-}
-
 static void
 test_layers (void)
 {
-  SsLayersView *layers;
   const SsArch *arch;
 
   g_test_summary ("The Layers page with conv2 clicked: its Grad-CAM heatmaps over a page of "
                   "samples");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window_sized (WIDTH, HEIGHT);
+  if (window == NULL)
+    return;
   g_assert_true (ui_test_wait_for (ui_test_model_ready, window, TIMEOUT_S));
-  layers = SS_LAYERS_VIEW (ss_window_get_page (window, "layers"));
-  arch = ss_net_get_arch (ss_session_get_model (session ())->net);
+  arch = ss_net_get_arch (ss_session_get_model (ui_test_session ())->net);
   ss_window_set_page (window, "layers");
-  ss_layers_view_select_node (layers, ss_arch_find_node (arch, "conv2"));
-  g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
+  ss_layers_view_select_node (ui_test_layers_view (), ss_arch_find_node (arch, "conv2"));
+  g_assert_true (ui_test_wait_for (ui_test_maps_shown, NULL, TIMEOUT_S));
   shoot ("app-layers.png");
 }
 
@@ -143,11 +117,8 @@ test_entropy (void)
 {
   g_test_summary ("The Entropy page: the supersign bars of the trained and random weights, in "
                   "light and in dark style");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   ss_window_set_page (window, "entropy");
   shoot ("app-entropy.png");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.style", "s", "dark"));
@@ -180,11 +151,8 @@ test_experiments (void)
 
   g_test_summary ("The Experiments page after a short live training from fresh weights: its "
                   "accuracy curves, smoothed");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   ss_window_set_page (window, "experiments");
   ss_experiments_view_set_visible (experiments (), "train");
   train (0.05);
@@ -202,16 +170,13 @@ test_infoplane (void)
 
   g_test_summary ("The Information Plane: the training run's trajectories, one point per "
                   "epoch, and the random-weights points");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   view = ss_window_get_page (window, "infoplane");
   ss_window_set_page (window, "infoplane");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (ui_test_find_named (view, "epochs")), TRUE);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (ui_test_find_named (view, "random")), TRUE);
-  g_assert_cmpuint (ss_session_get_epoch_profiles (session ())->len, ==, (guint) epochs);
+  g_assert_cmpuint (ss_session_get_epoch_profiles (ui_test_session ())->len, ==, (guint) epochs);
   shoot ("app-infoplane-epochs.png");
 }
 
@@ -232,11 +197,8 @@ test_history (void)
 
   g_test_summary ("The History page: the run list and two training runs (learning rates 0.05 "
                   "and 0.01) compared by test accuracy");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   runs = SS_RUNS_VIEW (ss_window_get_page (window, "history"));
   ss_window_set_page (window, "experiments");
   train (0.01);
@@ -257,7 +219,7 @@ main (int argc, char *argv[])
 {
   int status;
 
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   shot_dir = g_strdup (g_getenv ("SS_SCREENSHOT_DIR"));
   if (shot_dir == NULL)
     shot_dir = g_build_filename (ui_test_get_tmp_dir (), "screenshots", NULL);

@@ -11,12 +11,10 @@
 
 #include "ss-entropy-view.h"
 #include "ss-infoplane-view.h"
-#include "ss-shipped.h"
 #include "ui-test-util.h"
 
 #define TIMEOUT_S 240.0
 
-static AdwApplication *app;
 static SsWindow *window;
 
 static SsPlot *
@@ -107,13 +105,9 @@ static void
 test_open (void)
 {
   g_test_summary ("The window opens the shipped model with both entropy profiles");
-  if (ss_shipped_model_path () == NULL)
-    {
-      g_test_skip ("the shipped model data/fmnist-vgg.safetensors is missing");
-      return;
-    }
-  window = ss_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
+  window = ui_test_open_window ();
+  if (window == NULL)
+    return;
   g_assert_true (ui_test_wait_for (ui_test_model_ready, window, TIMEOUT_S));
 }
 
@@ -122,11 +116,8 @@ test_dark (void)
 {
   g_test_summary ("Style Dark (FORCE_DARK): the entropy bars and the information plane draw "
                   "light text and axes on a dark background; a paper export stays white");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   set_style ("dark");
   check_plot ("entropy", TRUE);
   check_plot ("infoplane", TRUE);
@@ -137,11 +128,8 @@ static void
 test_light (void)
 {
   g_test_summary ("Style Light (FORCE_LIGHT): the same plots draw dark on light");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   set_style ("light");
   check_plot ("entropy", FALSE);
   check_plot ("infoplane", FALSE);
@@ -150,7 +138,7 @@ test_light (void)
 int
 main (int argc, char *argv[])
 {
-  app = ui_test_init (&argc, &argv);
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/style/open", test_open);
   g_test_add_func ("/ui/style/dark", test_dark);
   g_test_add_func ("/ui/style/light", test_light);

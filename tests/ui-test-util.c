@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ss-heatmap-panel.h"
 #include "ss-shipped.h"
 #include "ss-test-util.h"
 #include "ss-ui.h"
@@ -44,8 +45,10 @@ ui_test_get_tmp_dir (void)
   return tmp_dir;
 }
 
-SsWindow *
-ui_test_open_window (void)
+/* The window of ui_test_open_window, at the default size width × height unless width is 0. */
+static SsWindow *
+open_window (int width,
+             int height)
 {
   if (ss_shipped_model_path () == NULL)
     {
@@ -53,8 +56,33 @@ ui_test_open_window (void)
       return NULL;
     }
   opened = ss_window_new (GTK_APPLICATION (app));
+  if (width > 0)
+    gtk_window_set_default_size (GTK_WINDOW (opened), width, height);
   gtk_window_present (GTK_WINDOW (opened));
   return opened;
+}
+
+SsWindow *
+ui_test_open_window (void)
+{
+  return open_window (0, 0);
+}
+
+SsWindow *
+ui_test_open_window_sized (int width,
+                           int height)
+{
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  return open_window (width, height);
+}
+
+gboolean
+ui_test_need_window (void)
+{
+  if (opened == NULL)
+    g_test_skip ("no window");
+  return opened != NULL;
 }
 
 SsSession *
@@ -131,6 +159,15 @@ ui_test_model_ready (gpointer window)
   return ss_session_get_model (s) != NULL && ss_session_get_data (s) != NULL &&
          ss_session_get_fits (s, NULL) && ss_session_get_profile (s) != NULL &&
          ss_session_get_random_profile (s) != NULL;
+}
+
+gboolean
+ui_test_maps_shown (gpointer unused)
+{
+  SsHeatmapPanel *panel = ss_layers_view_get_panel (ui_test_layers_view ());
+
+  return ss_heatmap_panel_get_n_maps (panel) > 0 &&
+         !ss_job_is_running (ss_heatmap_panel_get_job (panel));
 }
 
 GtkWidget *

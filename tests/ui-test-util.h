@@ -28,6 +28,12 @@ const char     *ui_test_get_tmp_dir   (void);
  * (data/fmnist-vgg.safetensors) is missing.
  * Returns: (transfer none): the window, for ui_test_finish to destroy. */
 SsWindow       *ui_test_open_window   (void);
+/* As ui_test_open_window, with the window's default size width × height set before it is
+ * presented (a screenshot's size). */
+SsWindow       *ui_test_open_window_sized (int width, int height);
+/* Whether a window of ui_test_open_window is open; when not (the test that opens it skipped),
+ * skips the test ("no window") for it to return at once. */
+gboolean        ui_test_need_window   (void);
 /* The session and the Layers page of the window of ui_test_open_window. */
 SsSession      *ui_test_session       (void);
 SsLayersView   *ui_test_layers_view   (void);
@@ -45,6 +51,8 @@ gboolean        ui_test_has_label     (GtkWidget *root, const char *text);
 gboolean        ui_test_job_not_running (gpointer job);
 /* A condition: window (an SsWindow) has a model and a data set that fit, and both profiles. */
 gboolean        ui_test_model_ready   (gpointer window);
+/* A condition: the heatmap panel of ui_test_layers_view shows maps, and its job is done. */
+gboolean        ui_test_maps_shown    (gpointer unused);
 
 /* The first widget under root (itself included, depth first) named name, or NULL. */
 GtkWidget      *ui_test_find_named    (GtkWidget *root, const char *name);
