@@ -56,14 +56,6 @@ test_open_shipped (void)
   g_assert_true (ss_session_get_fits (ui_test_session (), NULL));
 }
 
-static gboolean
-maps_shown (gpointer data)
-{
-  SsHeatmapPanel *panel = ss_layers_view_get_panel (ui_test_layers_view ());
-  return ss_heatmap_panel_get_n_maps (panel) > 0 &&
-         !ss_job_is_running (ss_heatmap_panel_get_job (panel));
-}
-
 static void
 test_heatmaps (void)
 {
@@ -73,17 +65,14 @@ test_heatmaps (void)
 
   g_test_summary ("Selecting a conv layer computes its Grad-CAM maps for a page of samples on a "
                   "worker and shows one card per sample; the grid exports as a figure");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   panel = ss_layers_view_get_panel (ui_test_layers_view ());
   arch = ss_net_get_arch (ss_session_get_model (ui_test_session ())->net);
   node = ss_arch_find_node (arch, "conv2");
   g_assert_cmpint (node, >=, 0);
   ss_layers_view_select_node (ui_test_layers_view (), node);
-  g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_maps_shown, NULL, TIMEOUT_S));
   g_assert_cmpint (ss_heatmap_panel_get_node (panel), ==, node);
   g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
   g_assert_nonnull (ss_heatmap_panel_get_figure (panel));
@@ -91,7 +80,7 @@ test_heatmaps (void)
 
   /* The next page is a new computation; coming back is served from the cache. */
   ss_heatmap_panel_set_first (panel, 12);
-  g_assert_true (ui_test_wait_for (maps_shown, NULL, TIMEOUT_S));
+  g_assert_true (ui_test_wait_for (ui_test_maps_shown, NULL, TIMEOUT_S));
   ss_heatmap_panel_set_first (panel, 0);
   g_assert_false (ss_job_is_running (ss_heatmap_panel_get_job (panel)));
   g_assert_cmpint (ss_heatmap_panel_get_n_maps (panel), ==, 12);
@@ -124,11 +113,8 @@ test_entropy_bars (void)
 
   g_test_summary ("The entropy bars show the trained profile of every saliency layer beside "
                   "the random-weights profile; the figure exports as SVG and PNG");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   ss_window_set_page (window, "entropy");
   g_assert_true (ui_test_wait_for (profiles_ready, NULL, TIMEOUT_S));
   ui_test_spin (0.2);
@@ -186,11 +172,8 @@ test_cancel (void)
   g_test_summary ("Escape (win.cancel) during a training run leaves the job cancelled, with "
                   "the bar saying so, and no late result replaces that state; the run is in "
                   "the run history as interrupted");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   ss_window_set_page (window, "experiments");
   train = SS_TRAIN_VIEW (ss_experiments_view_get_experiment (
     SS_EXPERIMENTS_VIEW (ss_window_get_page (window, "experiments")), "train"));
@@ -226,11 +209,8 @@ test_corrupt_model (void)
 
   g_test_summary ("Opening a corrupt model file fails its job with the error shown in a "
                   "toast; the model open before stays");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   path = g_build_filename (ui_test_get_tmp_dir (), "corrupt.safetensors", NULL);
   g_assert_true (g_file_set_contents (path, "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13, NULL));
   before = ss_session_get_model (ui_test_session ());
@@ -248,7 +228,7 @@ static gboolean
 png_data_loaded (gpointer data)
 {
   SsSessionData *d = ss_session_get_data (ui_test_session ());
-  return d != NULL && d->report != NULL && maps_shown (NULL);
+  return d != NULL && d->report != NULL && ui_test_maps_shown (NULL);
 }
 
 static void
@@ -259,11 +239,8 @@ test_png_folder (void)
 
   g_test_summary ("A folder of PNGs (one of them broken) opens as the data set, converted to "
                   "the model's input; the broken file is listed, and its heatmaps compute");
-  if (window == NULL)
-    {
-      g_test_skip ("no window");
-      return;
-    }
+  if (!ui_test_need_window ())
+    return;
   dir = g_build_filename (ui_test_get_tmp_dir (), "pngs", NULL);
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
   for (int i = 0; i < 3; i++)
