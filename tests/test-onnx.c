@@ -84,6 +84,49 @@ check_logits (SsNet               *net,
                           LOGIT_RTOL, model);
 }
 
+/* Checks the Grad-CAM maps of net on ref's PREFIX/input against every PREFIX/cam/MODULE of ref
+ * (but skip's), each at the layer of that PyTorch module path; returns how many it checked. */
+static guint
+check_cams (SsNet               *net,
+            const SsSafetensors *ref,
+            const char          *prefix,
+            const char          *skip)
+{
+  g_autofree char *cam = g_strconcat (prefix, "/cam/", NULL);
+  const SsTensorView *x = ref_get (ref, prefix, "input");
+  const SsArch *arch = ss_net_get_arch (net);
+  g_autoptr(SsGradcam) gc = NULL;
+  g_autoptr(GError) error = NULL;
+  guint checked = 0;
+
+  gc = ss_gradcam_compute (net, x->data, (int) x->shape[0], (int) x->shape[1],
+                           (int) x->shape[2], (int) x->shape[3], NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ss_safetensors_get_n_tensors (ref); i++)
+    {
+      const SsTensorView *t = ss_safetensors_get (ref, i);
+      const char *module;
+      int node, layer, h, w;
+
+      if (!g_str_has_prefix (t->name, cam))
+        continue;
+      module = t->name + strlen (cam);
+      if (g_strcmp0 (module, skip) == 0)
+        continue;
+      node = ss_onnx_module_node (arch, module);
+      g_assert_cmpint (node, >=, 0);
+      layer = ss_gradcam_find_layer (gc, node);
+      g_assert_cmpint (layer, >=, 0);
+      ss_gradcam_get_layer_size (gc, layer, &h, &w);
+      g_assert_cmpint (h, ==, t->shape[1]);
+      g_assert_cmpint (w, ==, t->shape[2]);
+      ss_assert_tensor_close (ss_gradcam_get_maps (gc, layer), t->data,
+                              t->n_bytes / sizeof (float), MAP_ATOL, 0, module);
+      checked++;
+    }
+  return checked;
+}
+
 static void
 test_logits (gconstpointer data)
 {
@@ -216,37 +259,9 @@ test_gradcam (void)
 {
   g_autoptr(SsSafetensors) ref = load_ref ();
   g_autoptr(SsNet) net = import ("onnx/small-bn.onnx");
-  g_autoptr(SsGradcam) gc = NULL;
-  g_autoptr(GError) error = NULL;
-  const SsTensorView *x = ref_get (ref, "small-bn", "input");
-  const SsArch *arch = ss_net_get_arch (net);
-  guint checked = 0;
 
   g_test_summary ("Grad-CAM maps at PyTorch module paths match PyTorch's (1e-3)");
-  gc = ss_gradcam_compute (net, x->data, (int) x->shape[0], (int) x->shape[1],
-                           (int) x->shape[2], (int) x->shape[3], NULL, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < ss_safetensors_get_n_tensors (ref); i++)
-    {
-      const SsTensorView *t = ss_safetensors_get (ref, i);
-      const char *module;
-      int node, layer, h, w;
-
-      if (!g_str_has_prefix (t->name, "small-bn/cam/"))
-        continue;
-      module = t->name + strlen ("small-bn/cam/");
-      node = ss_onnx_module_node (arch, module);
-      g_assert_cmpint (node, >=, 0);
-      layer = ss_gradcam_find_layer (gc, node);
-      g_assert_cmpint (layer, >=, 0);
-      ss_gradcam_get_layer_size (gc, layer, &h, &w);
-      g_assert_cmpint (h, ==, t->shape[1]);
-      g_assert_cmpint (w, ==, t->shape[2]);
-      ss_assert_tensor_close (ss_gradcam_get_maps (gc, layer), t->data,
-                              t->n_bytes / sizeof (float), MAP_ATOL, 0, module);
-      checked++;
-    }
-  g_assert_cmpuint (checked, ==, 10);
+  g_assert_cmpuint (check_cams (net, ref, "small-bn", NULL), ==, 10);
 }
 
 /* The external-data variant, from its file and from bytes with and without its folder. */
@@ -327,11 +342,9 @@ test_viewflat (gconstpointer data)
   g_autofree char *ref_path = ss_test_data_path ("onnx/viewflat-ref.safetensors");
   g_autoptr(SsSafetensors) ref = NULL;
   g_autoptr(SsNet) net = import (file);
-  g_autoptr(SsGradcam) gc = NULL;
   g_autoptr(GError) error = NULL;
   const SsArch *arch = ss_net_get_arch (net);
   const SsTensorView *x;
-  guint checked = 0;
   int n = 0;
 
   g_test_summary ("A flatten by the batch size read at run time imports as a flatten: "
@@ -355,33 +368,9 @@ test_viewflat (gconstpointer data)
   g_assert_cmpint (ss_arch_get_n_nodes (arch), ==, n);
   g_assert_cmpint (ss_arch_get_node (arch, ss_arch_find_node (arch, flatten))->c, ==, 64);
 
-  gc = ss_gradcam_compute (net, x->data, (int) x->shape[0], (int) x->shape[1],
-                           (int) x->shape[2], (int) x->shape[3], NULL, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < ss_safetensors_get_n_tensors (ref); i++)
-    {
-      const SsTensorView *t = ss_safetensors_get (ref, i);
-      const char *module;
-      int node, layer, h, w;
-
-      if (!g_str_has_prefix (t->name, "viewflat/cam/"))
-        continue;
-      module = t->name + strlen ("viewflat/cam/");
-      /* A folded conv's output is PyTorch's batch norm's, not its conv's. */
-      if (folded && g_str_equal (module, "features.0"))
-        continue;
-      node = ss_onnx_module_node (arch, module);
-      g_assert_cmpint (node, >=, 0);
-      layer = ss_gradcam_find_layer (gc, node);
-      g_assert_cmpint (layer, >=, 0);
-      ss_gradcam_get_layer_size (gc, layer, &h, &w);
-      g_assert_cmpint (h, ==, t->shape[1]);
-      g_assert_cmpint (w, ==, t->shape[2]);
-      ss_assert_tensor_close (ss_gradcam_get_maps (gc, layer), t->data,
-                              t->n_bytes / sizeof (float), MAP_ATOL, 0, module);
-      checked++;
-    }
-  g_assert_cmpuint (checked, ==, folded ? 3 : 4);
+  /* A folded conv's output is PyTorch's batch norm's, not its conv's. */
+  g_assert_cmpuint (check_cams (net, ref, "viewflat", folded ? "features.0" : NULL), ==,
+                    folded ? 3 : 4);
 }
 
 static void
