@@ -35,6 +35,7 @@
 #include "ss-train-view.h"
 #include "ss-ui.h"
 #include "ss-window.h"
+#include "ui-test-util.h"
 
 #define STALL_TARGET_MS 16.0
 #define CLICK_TARGET_MS 150.0
@@ -250,16 +251,6 @@ panel (void)
 }
 
 static gboolean
-model_ready (gpointer data)
-{
-  SsSession *s = session ();
-
-  return ss_session_get_model (s) != NULL && ss_session_get_data (s) != NULL &&
-         ss_session_get_fits (s, NULL) && ss_session_get_profile (s) != NULL &&
-         ss_session_get_random_profile (s) != NULL;
-}
-
-static gboolean
 grid_shown (gpointer data)
 {
   return ss_heatmap_panel_get_node (panel ()) == GPOINTER_TO_INT (data) &&
@@ -281,29 +272,13 @@ training_progress (gpointer data)
   return ss_job_is_running (job) && ss_job_get_fraction (job) > 0;
 }
 
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Trains for epochs of images training images, each followed by the test on 1000 images (so
  * that epochs, and their posted curves and profiles, end often). */
 static void
 start_training (int epochs,
                 int images)
 {
-  GtkWidget *test = find_named (GTK_WIDGET (train_view ()), "test-images");
+  GtkWidget *test = ui_test_find_named (GTK_WIDGET (train_view ()), "test-images");
 
   g_assert (GTK_IS_SPIN_BUTTON (test));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (test), 1000);
@@ -517,7 +492,7 @@ main (int argc, char *argv[])
   window = ss_window_new (GTK_APPLICATION (app));
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 820);
   gtk_window_present (GTK_WINDOW (window));
-  if (!run_until (model_ready, NULL, 300))
+  if (!run_until (ui_test_model_ready, window, 300))
     g_error ("the shipped model and Fashion-MNIST did not open");
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint",
                     G_CALLBACK (on_before_paint), NULL);
