@@ -13,17 +13,7 @@ void
 runs_fixture_set_up (RunsFixture  *f,
                      gconstpointer data)
 {
-  f->dir = ss_test_make_tmp_dir ("ss-runs-XXXXXX");
-  f->path = g_build_filename (f->dir, "runs.sqlite", NULL);
-}
-
-void
-runs_fixture_tear_down (RunsFixture  *f,
-                        gconstpointer data)
-{
-  ss_test_rm_rf (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  ss_test_dir_init (f, "runs.sqlite");
 }
 
 char **

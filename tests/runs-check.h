@@ -9,16 +9,15 @@
 #include <sqlite3.h>
 
 #include "ss-runs.h"
+#include "ss-test-util.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  char *dir;     /* a new empty folder, removed afterwards */
-  char *path;    /* dir/runs.sqlite, not created */
-} RunsFixture;
+/* dir: a new empty folder, removed afterwards; path: dir/runs.sqlite, not created. */
+typedef SsTestDir RunsFixture;
 
 void     runs_fixture_set_up    (RunsFixture *f, gconstpointer data);
-void     runs_fixture_tear_down (RunsFixture *f, gconstpointer data);
+#define  runs_fixture_tear_down ss_test_dir_tear_down
 
 /* "block.L.conv" for L < n. Transfer full (g_strfreev). */
 char   **runs_check_layer_names (guint n);

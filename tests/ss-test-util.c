@@ -101,11 +101,18 @@ ss_test_make_tmp_dir (const char *tmpl)
 }
 
 void
+ss_test_dir_init (SsTestDir  *fx,
+                  const char *file)
+{
+  fx->dir = ss_test_make_tmp_dir ("ss-test-XXXXXX");
+  fx->path = g_build_filename (fx->dir, file, NULL);
+}
+
+void
 ss_test_dir_set_up (SsTestDir    *fx,
                     gconstpointer data)
 {
-  fx->dir = ss_test_make_tmp_dir ("ss-test-XXXXXX");
-  fx->path = g_build_filename (fx->dir, "model.safetensors", NULL);
+  ss_test_dir_init (fx, "model.safetensors");
 }
 
 void

@@ -33,6 +33,8 @@ typedef struct {
   char *path;   /* dir/model.safetensors */
 } SsTestDir;
 
+/* Makes fx's folder and names file in it (fx->path); ss_test_dir_tear_down undoes it. */
+void ss_test_dir_init      (SsTestDir *fx, const char *file);
 void ss_test_dir_set_up    (SsTestDir *fx, gconstpointer data);
 void ss_test_dir_tear_down (SsTestDir *fx, gconstpointer data);
 
